@@ -1,19 +1,31 @@
 """The `Assistant` facade: the one object the CLI, the API and the evals talk to.
 
-It wires retrieval, evidence selection, generation, verification and refusal together. Heavy
+It wires rewrite -> retrieve -> evidence -> refusal check -> generate -> verify -> compose. Heavy
 parts (embedder, LLM, Chroma) are built once in `from_settings` and shared by every call; the
-object is safe to call from several threads (the LLM serialises itself).
+object is safe to call from several threads (the local LLM serialises itself).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from rag import refusal
+from rag.answer import compose
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder
-from rag.llm.base import LLM
+from rag.errors import InvalidQuestionError
+from rag.evidence import candidate_sentences, select_evidence
+from rag.llm.base import LLM, build_llm
+from rag.prompt import build_messages
+from rag.retrieve import HybridRetriever
+from rag.rewrite import standalone_question
 from rag.schemas import Answer, DocumentInfo, Passage, Turn
+from rag.store import open_collection
+from rag.verify import verify
+
+EVIDENCE_SENTENCES = 5
 
 
 class Assistant:
@@ -31,7 +43,8 @@ class Assistant:
         self.embedder = embedder
         self.llm = llm
         self.collection = collection
-        raise NotImplementedError  # being written (issue 3)
+        exclude = ("faq",) if settings.exclude_faq else ()
+        self.retriever = HybridRetriever(collection, embedder, exclude_kinds=exclude)
 
     @classmethod
     def from_settings(
@@ -46,39 +59,132 @@ class Assistant:
         `llm="default"` uses `settings.llm`; pass a backend name ("local", "openai", "none"), an LLM
         object, or None for extractive answers.
         """
-        raise NotImplementedError
+        settings = settings or get_settings()
+        if embedder is None:
+            from rag.embedding import MiniLMEmbedder
+
+            embedder = MiniLMEmbedder()
+        if isinstance(llm, str):
+            llm = build_llm(settings, None if llm == "default" else llm)
+        return cls(settings, embedder=embedder, llm=llm, collection=open_collection(settings))
+
+    # -- answering ---------------------------------------------------------------------------
 
     def ask(
         self, question: str, history: Sequence[Turn] = (), top_k: int | None = None
     ) -> Answer:
         """Answer `question` (a follow-up is rewritten using `history`). Raises InvalidQuestionError,
         IndexNotReadyError, LLMUnavailableError."""
-        raise NotImplementedError
+        for item in self.stream(question, history, top_k):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("stream() always ends with an Answer")
 
     def stream(
         self, question: str, history: Sequence[Turn] = (), top_k: int | None = None
     ) -> Iterator[str | Answer]:
         """Like `ask`, but yields the model's draft text pieces as they are written, then the final
         verified `Answer` as the last item (which may differ from the draft)."""
-        raise NotImplementedError
+        question = self._validate(question)
+        top_k = top_k or self.settings.top_k
+        started = time.perf_counter()
+        standalone = standalone_question(question, history, self.llm)
+        query_vector = self.embedder.embed([standalone])[0]
+        hits = self.retriever.retrieve(standalone, top_k, query_vector)
+        candidates = candidate_sentences(query_vector, standalone, hits, self.retriever)
+        retrieved = [h.to_passage() for h in hits]
+        timings = {"retrieve": _ms(started)}
+
+        coverage = refusal.assess(standalone, candidates, self.retriever.index.vocabulary)
+        rewritten = standalone if standalone != question else None
+        backend = self.llm.name if self.llm else "none"
+        if not coverage.covered:
+            timings.update(generate=0.0, verify=0.0, total=_ms(started))
+            yield Answer(
+                answer=refusal.REFUSAL_MESSAGE,
+                refused=True,
+                retrieved=retrieved,
+                timings_ms=timings,
+                standalone_question=rewritten,
+                backend=backend,
+            )
+            return
+
+        evidence = select_evidence(candidates, limit=EVIDENCE_SENTENCES)
+        generation_started = time.perf_counter()
+        draft = ""
+        if self.llm is not None:
+            messages = build_messages(standalone, evidence)
+            for piece in self.llm.stream(messages, max_tokens=self.settings.max_tokens):
+                draft += piece
+                yield piece
+        timings["generate"] = _ms(generation_started)
+
+        verify_started = time.perf_counter()
+        checked = verify(draft, candidates, self.embedder)
+        text, citations = compose(checked.kept, evidence)
+        timings["verify"] = _ms(verify_started)
+        timings["total"] = _ms(started)
+        yield Answer(
+            answer=text,
+            refused=False,
+            citations=citations,
+            retrieved=retrieved,
+            timings_ms=timings,
+            standalone_question=rewritten,
+            backend=backend,
+        )
 
     def search(self, query: str, top_k: int | None = None) -> list[Passage]:
         """Retrieval only: the fused top passages for `query`."""
-        raise NotImplementedError
+        query = self._validate(query)
+        hits = self.retriever.retrieve(query, top_k or self.settings.top_k)
+        return [h.to_passage() for h in hits]
+
+    # -- index --------------------------------------------------------------------------------
 
     def documents(self) -> list[DocumentInfo]:
         """Each ingested article with its chunk count, content hash and ingest time."""
-        raise NotImplementedError
+        docs: dict[str, DocumentInfo] = {}
+        for chunk in self.retriever.index.chunks:
+            info = docs.get(chunk.doc_id)
+            if info is None:
+                docs[chunk.doc_id] = DocumentInfo(
+                    doc_id=chunk.doc_id,
+                    title=chunk.title,
+                    publisher=chunk.publisher,
+                    chunks=1,
+                    content_hash=chunk.content_hash,
+                    ingested_at=chunk.ingested_at,
+                )
+            else:
+                info.chunks += 1
+        return sorted(docs.values(), key=lambda d: d.doc_id)
 
     def refresh(self) -> None:
         """Reload the keyword index from the store; call after a re-ingest. Queries keep working
         on the previous snapshot until the new one is swapped in."""
-        raise NotImplementedError
+        self.retriever.refresh()
 
     def status(self) -> dict[str, Any]:
         """{"chunks": int, "llm": str, "llm_ready": bool} for readiness checks."""
-        raise NotImplementedError
+        return {
+            "chunks": len(self.retriever.index.chunks),
+            "llm": self.llm.name if self.llm else "none",
+            "llm_ready": True if self.llm is None else self.llm.ready(),
+        }
+
+    def _validate(self, question: str) -> str:
+        question = (question or "").strip()
+        if not question:
+            raise InvalidQuestionError("The question is empty: type a question about the guides.")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InvalidQuestionError(
+                f"The question is {len(question)} characters long; the limit is {limit}."
+            )
+        return question
 
 
-def default_settings() -> Settings:
-    return get_settings()
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)

@@ -1,0 +1,177 @@
+"""Every error the API returns, mapped to an HTTP response in this one module.
+
+Domain errors come from `rag.errors`; `ApiError` covers the few failures that only exist at the
+HTTP layer (authentication, a re-ingest already running). Every error body has the same shape,
+`{"error": {"type": str, "message": str}}`, plus `details` for request validation, so clients
+and people can read it; stack traces only ever go to the server log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rag.errors import (
+    BusyError,
+    CareerRagError,
+    CorpusError,
+    IndexNotReadyError,
+    InvalidQuestionError,
+    LLMUnavailableError,
+)
+
+logger = logging.getLogger("api")
+
+# Most specific first: the first matching class wins.
+_DOMAIN_ERRORS: tuple[tuple[type[CareerRagError], int, str], ...] = (
+    (BusyError, 503, "busy"),
+    (IndexNotReadyError, 503, "index_not_ready"),
+    (InvalidQuestionError, 422, "invalid_question"),
+    # 502: the server itself is fine, the model behind it did not answer.
+    (LLMUnavailableError, 502, "llm_unavailable"),
+    # The corpus folder is configured on the server, so a bad one is the server's problem.
+    (CorpusError, 500, "corpus_error"),
+    (CareerRagError, 500, "internal_error"),
+)
+
+_STATUS_TYPES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+INTERNAL_MESSAGE = "Something went wrong on the server; the error was logged. Please try again."
+
+
+class ApiError(Exception):
+    """Raised by routes for HTTP-only failures (bad token, ingest already running)."""
+
+    def __init__(
+        self,
+        status_code: int,
+        error_type: str,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.error_type = error_type
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def error_body(error_type: str, message: str, **extra: Any) -> dict[str, Any]:
+    """The one JSON shape of every error, also used for SSE `error` events."""
+    return {"error": {"type": error_type, "message": message, **extra}}
+
+
+def error_response(
+    status_code: int,
+    error_type: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(error_type, message, **extra), status_code=status_code, headers=headers
+    )
+
+
+def describe_domain_error(exc: CareerRagError) -> tuple[int, str, str, dict[str, str]]:
+    """(status, type, message, headers) for a domain error; the message is safe to show."""
+    cls, status, error_type = next(row for row in _DOMAIN_ERRORS if isinstance(exc, row[0]))
+    headers: dict[str, str] = {}
+    if isinstance(exc, BusyError):
+        headers["Retry-After"] = str(max(1, int(exc.retry_after_s)))
+    message = str(exc) or (cls.__doc__ or "").strip() or INTERNAL_MESSAGE
+    if status >= 500 and not isinstance(exc, BusyError | IndexNotReadyError):
+        # Corpus and generic errors can carry server paths; keep them in the log only.
+        logger.error("%s: %s", type(exc).__name__, exc)
+        if error_type == "internal_error":
+            message = INTERNAL_MESSAGE
+    return status, error_type, message, headers
+
+
+def describe_any_error(exc: BaseException) -> tuple[int, str, str, dict[str, str]]:
+    """Like `describe_domain_error`, for anything a route or a stream may raise."""
+    if isinstance(exc, CareerRagError):
+        return describe_domain_error(exc)
+    if isinstance(exc, ApiError):
+        return exc.status_code, exc.error_type, exc.message, exc.headers
+    logger.error("unexpected error", exc_info=exc)
+    return 500, "internal_error", INTERNAL_MESSAGE, {}
+
+
+def internal_error_response() -> JSONResponse:
+    return error_response(500, "internal_error", INTERNAL_MESSAGE)
+
+
+def _location(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc if part != "body") or "body"
+
+
+def _readable(errors: Sequence[Any]) -> tuple[str, list[dict[str, str]]]:
+    details: list[dict[str, str]] = []
+    for err in errors:
+        loc = _location(err.get("loc", ()))
+        if err.get("type") == "json_invalid":
+            msg = "The request body is not valid JSON"
+            reason = (err.get("ctx") or {}).get("error")
+            if reason:
+                msg = f"{msg} ({reason})"
+            loc = "body"
+        elif err.get("type") == "extra_forbidden":
+            msg = "Unknown field; remove it (see /docs for the accepted fields)"
+        elif err.get("type") == "missing" and loc == "body":
+            msg = "A JSON body is required"
+        else:
+            msg = str(err.get("msg", "Invalid value")).removeprefix("Value error, ")
+        details.append({"field": loc, "message": msg})
+    summary = "; ".join(
+        d["message"] if d["field"] == "body" else f"{d['field']}: {d['message']}" for d in details
+    )
+    return summary or "The request is invalid", details
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    message, details = _readable(exc.errors())
+    return error_response(422, "validation_error", message, details=details)
+
+
+async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CareerRagError)
+    status, error_type, message, headers = describe_domain_error(exc)
+    return error_response(status, error_type, message, headers)
+
+
+async def _api_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status_code, exc.error_type, exc.message, exc.headers)
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+    error_type = _STATUS_TYPES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, error_type, detail, exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers; unexpected exceptions are caught by `RequestContextMiddleware`."""
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(CareerRagError, _domain_handler)
+    app.add_exception_handler(ApiError, _api_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)

@@ -1,0 +1,72 @@
+"""`POST /chat`: one grounded answer, as JSON or as Server-Sent Events.
+
+Validation of the question length happens here (the limit is a setting); answering is the
+assistant's job, and it runs in worker threads behind the generation gate.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import AssistantDep, GateDep, SettingsDep
+from api.schemas import ChatRequest
+from api.streaming import LeasedEventSourceResponse, chat_events, open_stream
+from rag.config import Settings
+from rag.errors import InvalidQuestionError
+from rag.schemas import Answer
+
+router = APIRouter(tags=["chat"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"description": "Empty or too long question, unknown field, bad top_k, bad JSON"},
+    503: {"description": "Busy (see Retry-After) or index not ready"},
+}
+
+
+def check_question(question: str, settings: Settings) -> str:
+    """The question, or InvalidQuestionError when it is blank or longer than the limit."""
+    if not question.strip():
+        raise InvalidQuestionError(
+            "The question is empty; type a question about the career guides."
+        )
+    if len(question) > settings.max_question_chars:
+        raise InvalidQuestionError(
+            f"The question is {len(question)} characters long; the limit is "
+            f"{settings.max_question_chars}. Shorten it and ask again."
+        )
+    return question
+
+
+@router.post(
+    "/chat",
+    response_model=Answer,
+    responses={
+        **_ERRORS,
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "The Answer, or with `stream: true` SSE events token*, answer, done.",
+        },
+    },
+)
+async def chat(
+    body: ChatRequest, assistant: AssistantDep, settings: SettingsDep, gate: GateDep
+) -> Any:
+    """Answer a question from the guides, with numbered citations of the passages it rests on.
+
+    With `stream: true` the reply is Server-Sent Events: `token` events (`{"text"}`) carry the
+    draft as the model writes it, then one `answer` event carries the verified Answer (show that
+    text: verification may change the draft), then `done`. A failure mid-stream is an `error`
+    event with `{"error": {"type", "message"}}` and ends the stream.
+    """
+    question = check_question(body.question, settings)
+    if body.stream:
+        lease, stream = await open_stream(
+            gate, partial(assistant.stream, question, body.history, body.top_k)
+        )
+        return LeasedEventSourceResponse(chat_events(stream), lease=lease, stream=stream)
+    async with gate.slot():
+        return await run_in_threadpool(assistant.ask, question, body.history, body.top_k)

@@ -1,0 +1,1 @@
+"""Performance harnesses; each module runs with `python -m benchmarks.<name>`."""

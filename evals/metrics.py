@@ -1,0 +1,206 @@
+"""Per-question metrics, deterministic and offline: retrieval, answer, grounding, refusal.
+
+Each function scores one answer; `evals.scoring` applies them to a run and `evals.stats`
+aggregates. Definitions (also in docs/evals.md):
+
+- relevant passage: a chunk from one of the item's source docs whose text contains a key fact;
+- key-fact recall: share of key facts with an alternative present in the answer;
+- sentence support: a sentence is supported when at least SUPPORT_THRESHOLD of its content words
+  (stopwords and [n] markers left out) occur in the quotes attached to it. Quotes attach through
+  the sentence's own [n] markers; a sentence without markers is aligned to the single citation that
+  supports it best;
+- unsupported number: a number written with digits in the answer that occurs in none of the
+  answer's citation quotes;
+- valid citation: its quote is non-empty verbatim text of the chunk it names, as stored in the
+  index, and that chunk is among the answer's retrieved passages.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pytrec_eval
+
+from evals.text import (
+    content_words,
+    fact_present,
+    facts_found,
+    markers,
+    numbers,
+    sentences,
+    squad_tokens,
+    words,
+)
+from rag.embedding import Embedder
+from rag.schemas import Answer, Citation
+
+SUPPORT_THRESHOLD = 0.6
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as the index holds it: the ground truth citations are checked against."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    kind: str = "section"
+
+
+# Retrieval ---------------------------------------------------------------------------------------
+
+
+def is_relevant(
+    chunk_doc: str, chunk_text: str, source_docs: Sequence[str], facts: Sequence[str]
+) -> bool:
+    return chunk_doc in source_docs and any(fact_present(f, chunk_text) for f in facts)
+
+
+def relevant_chunks(
+    chunks: Mapping[str, StoredChunk], source_docs: Sequence[str], facts: Sequence[str]
+) -> set[str]:
+    """Ids of every indexed chunk that counts as relevant for an item."""
+    return {
+        c.chunk_id for c in chunks.values() if is_relevant(c.doc_id, c.text, source_docs, facts)
+    }
+
+
+def retrieval_scores(
+    ranked: Mapping[str, Sequence[str]], qrels: Mapping[str, set[str]], k: int
+) -> dict[str, dict[str, float]]:
+    """hit@k, MRR and recall@k per query with pytrec_eval.
+
+    `ranked` maps a query id to its retrieved chunk ids, best first; `qrels` to its relevant ids.
+    A query with no relevant chunk in the index scores 0 on all three (pytrec_eval would skip it,
+    and a skipped row would hide a retrieval failure).
+    """
+    judged = {q: {c: 1 for c in rel} for q, rel in qrels.items() if rel}
+    # pytrec_eval orders by score, so encode rank as a descending score.
+    run = {
+        q: {cid: float(len(ids) - i) for i, cid in enumerate(dict.fromkeys(ids))}
+        for q, ids in ranked.items()
+        if q in judged
+    }
+    for q in judged:
+        run.setdefault(q, {})
+    measures = {"recip_rank", f"recall.{k}", f"success.{k}"}
+    evaluated = pytrec_eval.RelevanceEvaluator(judged, measures).evaluate(run) if judged else {}
+    out: dict[str, dict[str, float]] = {}
+    for q in ranked:
+        got = evaluated.get(q, {})
+        out[q] = {
+            "hit": float(got.get(f"success_{k}", 0.0)),
+            "mrr": float(got.get("recip_rank", 0.0)),
+            "recall": float(got.get(f"recall_{k}", 0.0)),
+        }
+    return out
+
+
+def fact_coverage(passages_text: Sequence[str], facts: Sequence[str]) -> float:
+    """Share of key facts found in at least one of the given passages."""
+    if not facts:
+        return 0.0
+    joined = "\n".join(passages_text)
+    return sum(facts_found(facts, joined)) / len(facts)
+
+
+# Answer ------------------------------------------------------------------------------------------
+
+
+def key_fact_recall(answer: str, facts: Sequence[str]) -> float:
+    """Share of key facts present in the answer (0 when there are none to find)."""
+    if not facts:
+        return 0.0
+    return sum(facts_found(facts, answer)) / len(facts)
+
+
+def token_f1(answer: str, reference: str) -> float:
+    """SQuAD token F1 between the answer and the reference."""
+    pred, gold = squad_tokens(answer), squad_tokens(reference)
+    common = sum((Counter(pred) & Counter(gold)).values())
+    if not pred or not gold or not common:
+        return 0.0
+    precision, recall = common / len(pred), common / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def cosine_similarities(
+    embedder: Embedder, answers: Sequence[str], references: Sequence[str]
+) -> list[float]:
+    """Cosine similarity of each answer to its reference (vectors are normalised); an empty answer
+    scores 0 rather than the similarity of an empty string's embedding."""
+    if not answers:
+        return []
+    vectors = embedder.embed([*answers, *references])
+    a, r = vectors[: len(answers)], vectors[len(answers) :]
+    sims = np.sum(a * r, axis=1)
+    return [0.0 if not ans.strip() else float(s) for ans, s in zip(answers, sims, strict=True)]
+
+
+# Grounding ---------------------------------------------------------------------------------------
+
+
+def support(sentence: str, quotes: Sequence[str]) -> float:
+    """Share of the sentence's content words that occur in the quotes."""
+    claim = content_words(sentence)
+    if not claim:
+        return 1.0  # nothing is claimed ("Yes.")
+    evidence = set(words(" ".join(quotes)))
+    return sum(w in evidence for w in claim) / len(claim)
+
+
+@dataclass(frozen=True)
+class SentenceSupport:
+    sentence: str
+    cited: tuple[int, ...]
+    score: float
+    supported: bool
+
+
+def sentence_support(answer: str, citations: Sequence[Citation]) -> list[SentenceSupport]:
+    """Each sentence of the answer with the citations attached to it and its support score."""
+    by_n = {c.n: c for c in citations}
+    out = []
+    for sent in sentences(answer):
+        cited = sorted(n for n in markers(sent) if n in by_n)
+        if cited:
+            score = support(sent, [by_n[n].quote for n in cited])
+        elif citations:
+            best = max(citations, key=lambda c: support(sent, [c.quote]))
+            cited, score = [best.n], support(sent, [best.quote])
+        else:
+            score = 0.0
+        out.append(SentenceSupport(sent, tuple(cited), score, score >= SUPPORT_THRESHOLD))
+    return out
+
+
+def unsupported_numbers(answer: str, citations: Sequence[Citation]) -> list[str]:
+    """Numbers in the answer that occur in none of its citation quotes."""
+    quoted = {n for c in citations for n in numbers(c.quote)}
+    return [n for n in numbers(answer) if n not in quoted]
+
+
+def citation_problem(
+    citation: Citation, chunks: Mapping[str, StoredChunk], retrieved_ids: set[str]
+) -> str | None:
+    """Why a citation is invalid, or None when it is valid."""
+    chunk = chunks.get(citation.chunk_id)
+    if chunk is None:
+        return "chunk not in index"
+    if not citation.quote.strip():
+        return "empty quote"
+    if citation.quote not in chunk.text:
+        return "quote not verbatim"
+    if citation.chunk_id not in retrieved_ids:
+        return "chunk not retrieved"
+    if citation.doc_id != chunk.doc_id:
+        return "wrong doc_id"
+    return None
+
+
+def citation_problems(answer: Answer, chunks: Mapping[str, StoredChunk]) -> list[str | None]:
+    retrieved = {p.chunk_id for p in answer.retrieved}
+    return [citation_problem(c, chunks, retrieved) for c in answer.citations]

@@ -1,0 +1,205 @@
+"""Incremental, crash-safe ingestion of the corpus into the Chroma collection.
+
+`ingest_corpus` loads the articles, decides per article whether it is new, changed, unchanged or
+gone, and brings the collection in line. Per article it runs a llama-index `IngestionPipeline`
+(chunking + embedding) *before* touching any store, then writes in an order that a crash at any
+point leaves repairable by the next run:
+
+1. upsert the article's new chunks (stable ids: unchanged chunks are overwritten in place);
+2. delete the article's chunks that are no longer produced;
+3. record the article's hash in the persisted `SimpleDocumentStore` (written atomically).
+
+Why not `IngestionPipeline(docstore_strategy=UPSERTS_AND_DELETE, vector_store=…)` directly: its
+upsert handling deletes a changed document's vectors before embedding the new ones (an embedding
+failure would lose the article), and it deletes every document absent from the input (an
+unreadable file would lose its chunks). The same semantics are kept here, in a safe order.
+
+An article counts as unchanged only when the docstore hash matches *and* the collection holds
+exactly the chunk ids the splitter produces for it, so leftovers of an interrupted run, or chunks
+whose doc_id no longer exists in the corpus, are repaired on the next run. Reading chunks back is
+left to `rag` (it reads ids, documents and metadatas straight from the collection).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.ingestion import IngestionPipeline
+from llama_index.core.schema import Document
+from llama_index.core.storage.docstore import SimpleDocumentStore
+
+from ingest.components import (
+    ChunkNodes,
+    EmbedderModel,
+    UpsertingChromaVectorStore,
+    article_document,
+)
+from ingest.loader import Article, load_corpus
+from ingest.progress import EmbedProgress
+from ingest.splitter import split_article
+from rag.config import Settings
+from rag.embedding import Embedder, MiniLMEmbedder
+from rag.schemas import IngestSummary
+from rag.store import DOC_ID, open_collection
+
+# Bump when chunking or metadata change in a way that must re-embed unchanged articles.
+INDEX_VERSION = "1"
+LOCK_FILE = "ingest.lock"
+
+
+def ingest_corpus(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    corpus_dir: Path | None = None,
+    progress: bool = False,
+) -> IngestSummary:
+    """Bring the collection in line with the corpus folder; see the module docstring.
+
+    Raises CorpusError when the folder is missing or no article in it can be read; nothing in
+    the index changes then. Problems with single articles are listed in `errors` instead.
+    """
+    started = time.perf_counter()
+    corpus = load_corpus(corpus_dir or settings.corpus_dir)
+    summary = IngestSummary(errors=list(corpus.errors))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(settings.data_dir / LOCK_FILE):
+        collection = open_collection(settings)
+        store = UpsertingChromaVectorStore.from_collection(collection)
+        docstore = _load_docstore(settings.docstore_path, summary)
+        indexed = _ids_by_doc(collection)
+        recorded = set(docstore.get_all_document_hashes().values())
+
+        todo: list[tuple[Article, Document, set[str]]] = []
+        for article in corpus.articles:
+            doc = _document(article)
+            chunks = split_article(article.doc_id, article.text, article.title)
+            expected = {chunk.chunk_id for chunk in chunks}
+            if not expected:  # treated like an unreadable file: its previous chunks stay
+                summary.errors.append(f"{article.path}: skipped, no text besides the title")
+                continue
+            if docstore.get_document_hash(article.doc_id) == doc.hash and (
+                indexed.get(article.doc_id) == expected
+            ):
+                summary.unchanged += 1
+            else:
+                todo.append((article, doc, expected))
+
+        embed_total = sum(len(expected) for _, _, expected in todo)
+        with EmbedProgress(enabled=progress and embed_total > 0, total=embed_total) as bar:
+            if todo and embedder is None:
+                embedder = _load_model()  # only now: loading it would dominate a warm run
+            model = EmbedderModel(embedder or _NoEmbedder(), on_batch=bar.advance)
+            chunker = ChunkNodes(ingested_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            for article, doc, _ in todo:
+                bar.describe(article.doc_id)
+                try:
+                    nodes = IngestionPipeline(
+                        transformations=[chunker, model], disable_cache=True
+                    ).run(documents=[doc])
+                    store.add(list(nodes))
+                    stale = indexed.get(article.doc_id, set()) - {n.node_id for n in nodes}
+                    if stale:
+                        collection.delete(ids=sorted(stale))
+                except Exception as exc:  # one bad article must not stop the others
+                    summary.errors.append(
+                        f"{article.path}: not ingested ({type(exc).__name__}: {exc}); "
+                        "its previous chunks are kept"
+                    )
+                    continue
+                is_new = article.doc_id not in recorded and article.doc_id not in indexed
+                docstore.add_documents([doc], allow_update=True)
+                docstore.set_document_hash(article.doc_id, doc.hash)
+                _persist(docstore, settings.docstore_path)
+                if is_new:
+                    summary.added += 1
+                else:
+                    summary.updated += 1
+
+        # Gone from the folder (not merely unreadable): drop from the index, then from the record.
+        for doc_id in sorted((recorded | set(indexed)) - corpus.present):
+            ids = indexed.get(doc_id)
+            if ids:
+                collection.delete(ids=sorted(ids))
+            docstore.delete_document(doc_id, raise_error=False)
+            _persist(docstore, settings.docstore_path)
+            summary.deleted += 1
+
+        summary.chunks = int(collection.count())
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _load_model() -> Embedder:
+    """The packaged MiniLM model, without the "Loading weights" bar transformers draws on stderr."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    return MiniLMEmbedder()
+
+
+class _NoEmbedder:
+    """Stands in when nothing needs embedding, so a warm run never loads the model."""
+
+    dim = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        raise AssertionError("nothing was due for embedding")
+
+
+def _document(article: Article) -> Document:
+    return article_document(
+        article.doc_id,
+        article.text,
+        title=article.title,
+        publisher=article.publisher,
+        content_hash=article.content_hash,
+        version=INDEX_VERSION,
+    )
+
+
+def _ids_by_doc(collection: Any) -> dict[str, set[str]]:
+    """Chunk ids per doc_id currently in the collection (records without a doc_id under "")."""
+    got = collection.get(include=["metadatas"])
+    out: dict[str, set[str]] = {}
+    for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+        doc_id = str((meta or {}).get(DOC_ID) or "")
+        out.setdefault(doc_id, set()).add(chunk_id)
+    return out
+
+
+def _load_docstore(path: Path, summary: IngestSummary) -> SimpleDocumentStore:
+    if not path.exists():
+        return SimpleDocumentStore()
+    try:
+        return SimpleDocumentStore.from_persist_path(str(path))
+    except (OSError, ValueError) as exc:
+        # The collection is checked chunk by chunk anyway; a lost record only costs re-embedding.
+        summary.errors.append(f"{path}: unreadable ingest record, rebuilding it ({exc})")
+        return SimpleDocumentStore()
+
+
+def _persist(docstore: SimpleDocumentStore, path: Path) -> None:
+    """Write the docstore next to its final place, then rename: a kill never leaves half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    docstore.persist(str(tmp))
+    os.replace(tmp, path)
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """One ingest at a time per data dir (CLI and API may both start one); others wait."""
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,53 @@
+"""Composes the final answer text and its numbered citations from verified sentences.
+
+Model sentences that survived verification come first; the best evidence sentences not yet
+covered follow as quotes, so an answer never ends up empty because a tiny model rambled. Every
+sentence carries the number of the citation it rests on, and each citation's quote is the exact
+sentence of the chunk it came from.
+"""
+
+from __future__ import annotations
+
+from rag.evidence import Evidence
+from rag.schemas import Citation
+from rag.verify import Supported
+
+TARGET_SENTENCES = 3
+
+
+def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[Citation]]:
+    """The answer text with [n] markers, and the citations those markers refer to."""
+    sentences: list[Supported] = list(kept[:TARGET_SENTENCES])
+    cited = {id(s.evidence) for s in sentences}
+    for ev in evidence:
+        if len(sentences) >= TARGET_SENTENCES:
+            break
+        if id(ev) not in cited:
+            sentences.append(Supported(ev.text, ev, quoted=True))
+            cited.add(id(ev))
+
+    citations: list[Citation] = []
+    number_of: dict[tuple[str, str], int] = {}
+    parts = []
+    for sentence in sentences:
+        ev = sentence.evidence
+        key = (ev.chunk.chunk_id, ev.text)
+        if key not in number_of:
+            number_of[key] = len(citations) + 1
+            citations.append(
+                Citation(
+                    n=number_of[key],
+                    doc_id=ev.chunk.doc_id,
+                    title=ev.chunk.title,
+                    chunk_id=ev.chunk.chunk_id,
+                    section=ev.chunk.section,
+                    quote=ev.text,
+                )
+            )
+        text = sentence.text.rstrip()
+        if sentence.quoted:
+            text = f"“{text}”"
+        elif text[-1:] not in ".!?":
+            text += "."
+        parts.append(f"{text} [{number_of[key]}]")
+    return " ".join(parts), citations

@@ -1,0 +1,98 @@
+"""Evidence selection: the few sentences of the retrieved passages that best answer the question.
+
+Tiny models do much better with five focused sentences than with five whole pages. Each
+`Evidence` keeps the chunk it came from, so every later citation points into a retrieved passage
+by construction. Generation and verification are left to other modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import re
+
+import numpy as np
+
+from rag.retrieve import Chunk, Hit, HybridRetriever, expand_terms
+from rag.text import DOMAIN_TERMS, content_terms, words
+
+LEXICAL_WEIGHT = 0.35  # share of question terms a sentence contains, added to its cosine
+RANK_WEIGHT = 0.04  # a small nudge towards passages the retriever ranked higher
+MIN_WORDS = 5  # shorter lines are headings or list stubs, not statements
+FRAGMENT_PENALTY = 0.06  # list items without a full stop lack the context of a sentence
+DIVERSITY_MARGIN = 0.1  # another article's best sentence joins if this close to the overall best
+DIVERSITY_FLOOR = 0.45  # ...and at least this similar to the question
+_QA_PREFIX = re.compile(r"^[QA]\s*:\s*")
+
+
+@dataclass(frozen=True, eq=False)  # identity equality: vectors are arrays
+class Evidence:
+    """One sentence of a retrieved chunk, with how well it matches the question."""
+
+    text: str
+    chunk: Chunk
+    vector: np.ndarray
+    similarity: float  # cosine with the question
+    score: float  # similarity + lexical + rank terms: the selection order
+
+
+def question_terms(question: str) -> set[str]:
+    """The question's topical terms: content words that are not the domain's own vocabulary."""
+    return {t for t in content_terms(question) if t not in DOMAIN_TERMS}
+
+
+def candidate_sentences(
+    question_vector: np.ndarray, question: str, hits: list[Hit], retriever: HybridRetriever
+) -> list[Evidence]:
+    """Every statement sentence of the hits, scored against the question, best first."""
+    terms = set(expand_terms(sorted(question_terms(question) or content_terms(question))))
+    n_terms = len(question_terms(question) or content_terms(question))
+    candidates: list[Evidence] = []
+    for rank, hit in enumerate(hits):
+        headings = {h.strip() for h in (hit.chunk.section or "").split("·")}
+        sentences, vectors = retriever.sentences(hit.chunk)
+        for sentence, vector in zip(sentences, vectors, strict=True):
+            if len(words(sentence)) < MIN_WORDS or sentence.rstrip().endswith("?"):
+                continue  # short headings and FAQ question lines are not claims
+            if sentence.strip() in headings or any(sentence.strip() in h for h in headings):
+                continue
+            sentence = _QA_PREFIX.sub("", sentence)  # the rest is still verbatim chunk text
+            similarity = float(vector @ question_vector)
+            overlap = min(1.0, len(terms & content_terms(sentence)) / n_terms) if n_terms else 0.0
+            score = similarity + LEXICAL_WEIGHT * overlap - RANK_WEIGHT * rank
+            if sentence.rstrip()[-1:] not in ".!?":
+                score -= FRAGMENT_PENALTY
+            candidates.append(Evidence(sentence, hit.chunk, vector, similarity, score))
+    candidates.sort(key=lambda e: e.score, reverse=True)
+    return candidates
+
+
+def select_evidence(candidates: list[Evidence], limit: int = 5, per_chunk: int = 3) -> list[Evidence]:
+    """The best `limit` sentences, at most `per_chunk` from one chunk, with each article that has
+    a close-to-best sentence represented (so disagreeing sources are all seen), in score order."""
+    if not candidates:
+        return []
+    chosen: list[Evidence] = []
+    best_score = candidates[0].score
+    seen_docs: set[str] = set()
+    # First pass: the best sentence of each article that is nearly as good as the overall best.
+    for ev in candidates:
+        close = ev.score >= best_score - DIVERSITY_MARGIN and ev.similarity >= DIVERSITY_FLOOR
+        if ev.chunk.doc_id not in seen_docs and (close or not chosen):
+            chosen.append(ev)
+            seen_docs.add(ev.chunk.doc_id)
+    per_chunk_count: dict[str, int] = {}
+    for ev in chosen:
+        per_chunk_count[ev.chunk.chunk_id] = per_chunk_count.get(ev.chunk.chunk_id, 0) + 1
+    for ev in candidates:
+        if len(chosen) >= limit:
+            break
+        if ev in chosen or per_chunk_count.get(ev.chunk.chunk_id, 0) >= per_chunk:
+            continue
+        if any(float(ev.vector @ other.vector) > 0.95 for other in chosen):
+            continue  # near-duplicate sentence (FAQ answers often restate the body)
+        chosen.append(ev)
+        per_chunk_count[ev.chunk.chunk_id] = per_chunk_count.get(ev.chunk.chunk_id, 0) + 1
+    chosen = chosen[:limit]
+    chosen.sort(key=lambda e: e.score, reverse=True)
+    return chosen

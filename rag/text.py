@@ -1,0 +1,115 @@
+"""Plain-text helpers shared by retrieval, evidence selection and verification.
+
+Sentence splitting, word tokens, content terms and the "checkable facts" of a sentence (numbers,
+amounts, years, proper names). Pure functions, no models.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! ? followed by space and an upper-case letter, digit, quote or bracket;
+# line breaks always end a sentence (the corpus puts headings, bullets and table rows on lines).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“'(\[A-Z0-9£$€])")
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_NUMBER = re.compile(r"[£$€]?\d[\d,.]*\s?(?:k|m|bn|%|percent)?", re.IGNORECASE)
+_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z0-9]+(?:[ -][A-Z][a-zA-Z0-9]+)*\b")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves s t don should've ll re ve y
+    i'm it's what's let's there's isn't aren't don't doesn't didn't won't can't shouldn't i'd i've
+    much many tell explain describe give please say said according""".split()
+)
+
+# Words that say what the guides are about. They match almost every passage, so they carry no
+# signal about whether a *specific* question is covered.
+DOMAIN_TERMS = frozenset(
+    """ai ml machine learning engineer engineers engineering artificial intelligence role roles
+    career careers job jobs work working difference different between vs versus better best
+    should choose choosing become becoming path paths need needs needed important
+    guide guides article articles author authors newsletter lesson post writer says suggest""".split()
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`, each stripped; line breaks are hard boundaries."""
+    sentences: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        protected = line
+        for abbreviation in _ABBREVIATIONS:
+            protected = protected.replace(abbreviation, abbreviation.replace(".", "\x00"))
+        for part in _SENTENCE_END.split(protected):
+            part = part.replace("\x00", ".").strip()
+            if part:
+                sentences.append(part)
+    return sentences
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (keeps digits and in-word apostrophes)."""
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer: enough to match plurals and -ing/-ed/-e forms."""
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if len(word) > 3 and word[-1] == word[-2]:
+                word = word[:-1]  # programm -> program
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed words of `text` that are not stopwords."""
+    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers, amounts and years in `text`, normalised (e.g. "£105k", "2026", "3%")."""
+    found = set()
+    for match in _NUMBER.findall(text):
+        token = match.strip().rstrip(".,").lower().replace(" ", "").replace(",", "")
+        if any(ch.isdigit() for ch in token):
+            found.add(token)
+    return found
+
+
+def proper_names(text: str) -> set[str]:
+    """Lower-cased capitalised words that are not just a sentence's first word or domain words.
+
+    The domain's own vocabulary (AI, ML, Engineer...) is ignored since every passage has it.
+    """
+    names = set()
+    for sentence in split_sentences(text):
+        for match in _CAPITALISED.finditer(sentence):
+            word_list = match.group(0).replace("-", " ").split()
+            if match.start() == 0:
+                word_list = word_list[1:]
+            for word in word_list:
+                lowered = word.lower()
+                if lowered in STOPWORDS or lowered in DOMAIN_TERMS or len(word) < 3:
+                    continue
+                names.add(lowered)
+    return names
+
+
+def normalise_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
