@@ -101,6 +101,8 @@ def describe_domain_error(exc: CareerRagError) -> tuple[int, str, str, dict[str,
         logger.error("%s: %s", type(exc).__name__, exc)
         if error_type == "internal_error":
             message = INTERNAL_MESSAGE
+        elif error_type == "corpus_error":
+            message = "The corpus folder could not be read; the details are in the server log."
     return status, error_type, message, headers
 
 

@@ -1,7 +1,9 @@
 """Negative controls: deliberately wrong answer sets, built from a real run, scored by the same
 metrics. Each control names the metric it must break; `check` says whether it scored far enough
-from the real system to prove that metric can fail. What counts as "far" is MARGIN (shares) or
-COUNT_MARGIN (counts).
+from the real system to prove that metric can fail. "Far" on a share where higher is better means
+MARGIN lower or at most HALF of the system's value (a weak system cannot drop 0.3 from 0.4, but
+halving still shows the metric reacts); on a share where lower is better, MARGIN higher; on a
+count, COUNT_MARGIN more.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from evals.scoring import METRIC_INFO
 from rag.schemas import Citation
 
 MARGIN = 0.3
+HALF = 0.5
 COUNT_MARGIN = 3
 DECLINE_TEXT = "I could not find this in the guides."
 
@@ -129,7 +132,9 @@ def far_from(metric: str, system: float | None, control: float | None) -> bool:
             if not info.higher_is_better
             else control <= system - COUNT_MARGIN
         )
-    return control <= system - MARGIN if info.higher_is_better else control >= system + MARGIN
+    if info.higher_is_better:
+        return control <= system - MARGIN or (system > 0 and control <= system * HALF)
+    return control >= system + MARGIN
 
 
 def check(

@@ -14,7 +14,7 @@ from typing import Any
 
 from evals.datasets import EvalItem
 from evals.results import ResultRow, write_results
-from evals.scoring import METRICS, MetricInfo
+from evals.scoring import METRIC_INFO, METRICS, MetricInfo
 
 SYSTEM, BASELINE = "system", "baseline"
 
@@ -101,7 +101,7 @@ def markdown(summary: Mapping[str, Any]) -> str:
             "|---|---|---:|---:|---:|---|",
         ]
         for v in summary["gate"]["verdicts"]:
-            info = next(m for m in METRICS if m.key == v["metric"])
+            info = METRIC_INFO[v["metric"]]
             out.append(
                 f"| {info.label} | {v['bound']} | {v['threshold']} | {fmt(v['value'], info)} "
                 f"| {v['n']} | {'pass' if v['passed'] else '**FAIL**'} |"
@@ -117,7 +117,7 @@ def markdown(summary: Mapping[str, Any]) -> str:
         "|---|---|---:|---:|---|",
     ]
     for c in summary["controls"]:
-        info = next(m for m in METRICS if m.key == c["metric"])
+        info = METRIC_INFO[c["metric"]]
         out.append(
             f"| {c['description']} | {info.label} | {fmt(c['system'], info)} | "
             f"{fmt(c['control_value'], info)} | {'yes' if c['far_worse'] else '**no**'} |"
@@ -309,8 +309,9 @@ def html_report(
             f"<th>value</th><th>n</th><th>result</th></tr>{rows}</table>"
         )
     controls = "".join(
-        f"<tr><td>{escape(c['description'])}</td><td>{escape(c['metric'])}</td>"
-        f"<td class=num>{c['system']}</td><td class=num>{c['control_value']}</td>"
+        f"<tr><td>{escape(c['description'])}</td><td>{escape(METRIC_INFO[c['metric']].label)}</td>"
+        f"<td class=num>{fmt(c['system'], METRIC_INFO[c['metric']])}</td>"
+        f"<td class=num>{fmt(c['control_value'], METRIC_INFO[c['metric']])}</td>"
         f"<td class={'ok' if c['far_worse'] else 'fail'}>"
         f"{'yes' if c['far_worse'] else 'no'}</td></tr>"
         for c in summary["controls"]

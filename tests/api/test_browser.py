@@ -101,6 +101,12 @@ def test_follow_up_sends_history_and_refusal_looks_different(
     )
     assert normal_bg != refused_bg
 
+    # A refusal offers the closest passages (not citations) so the reader can check.
+    assert "CLOSEST PASSAGES IN THE GUIDES" in refused.text.upper()
+    refused.find_element(By.CSS_SELECTOR, ".nearest button.cite").click()
+    quote = refused.find_element(By.CSS_SELECTOR, ".passage-quote")
+    assert quote.text == PASSAGES[0].text
+
 
 def test_errors_are_shown_readably(browser: webdriver.Chrome, live_server: LiveServer) -> None:
     browser.get(live_server.url)

@@ -59,3 +59,17 @@ def test_the_good_run_itself_passes_the_issue_gates(
     assert o["citation_validity"]["value"] == 1.0 and o["unsupported_numbers"]["value"] == 0
     assert o["unanswerable_declined"]["value"] == 1.0 and o["answerable_declined"]["value"] == 0.0
     assert o["supported_sentences"]["value"] == 1.0
+
+
+def test_far_means_a_clear_drop_not_any_drop() -> None:
+    from evals.controls import far_from
+
+    assert far_from("key_fact_recall", 0.9, 0.55)  # 0.35 lower
+    assert far_from("key_fact_recall", 0.5, 0.22)  # less than half
+    assert not far_from("key_fact_recall", 0.5, 0.3)  # lower, but neither
+    assert not far_from("key_fact_recall", 0.0, 0.0)  # a metric at zero proves nothing
+    assert far_from("answerable_declined", 0.1, 1.0) and not far_from(
+        "answerable_declined", 0.1, 0.3
+    )
+    assert far_from("unsupported_numbers", 0, 3) and not far_from("unsupported_numbers", 0, 2)
+    assert not far_from("key_fact_recall", None, 0.0)

@@ -1,0 +1,110 @@
+"""The Assistant end to end over a real embedded Chroma, with a fake embedder and a scripted LLM."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.errors import IndexNotReadyError, InvalidQuestionError
+from rag.schemas import Answer, Turn
+from tests.fakes import ScriptedLLM
+from tests.rag.conftest import chunk_texts, fake_assistant
+
+
+def assert_citations_are_verbatim_and_retrieved(answer: Answer, texts: dict[str, str]) -> None:
+    retrieved = {p.chunk_id for p in answer.retrieved}
+    assert answer.citations, "expected at least one citation"
+    for citation in answer.citations:
+        assert citation.chunk_id in retrieved
+        assert citation.quote in texts[citation.chunk_id]
+        assert f"[{citation.n}]" in answer.answer
+
+
+def test_extractive_answer_quotes_the_salary_passage(fake_index):
+    answer = fake_assistant(fake_index).ask("What does Levels.fyi say about the average salary?")
+    assert not answer.refused
+    assert "£105k" in answer.answer
+    assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(fake_index[0]))
+
+
+def test_an_invented_number_in_the_draft_never_reaches_the_answer(fake_index):
+    llm = ScriptedLLM(
+        "According to Levels.fyi, the average salary for a machine learning engineer is £250k (UK)."
+    )
+    answer = fake_assistant(fake_index, llm).ask("What does Levels.fyi say about the average salary?")
+    assert "£250k" not in answer.answer
+    assert llm.prompts, "the model was asked"
+    assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(fake_index[0]))
+
+
+def test_the_prompt_holds_short_numbered_evidence_not_whole_pages(fake_index):
+    llm = ScriptedLLM("Python matters.")
+    fake_assistant(fake_index, llm).ask("What programming languages matter for both careers?")
+    prompt = llm.prompts[0][-1]["content"]
+    assert "[1] " in prompt and "Question: What programming languages" in prompt
+    assert len(prompt) < 2500
+
+
+def test_stream_yields_draft_tokens_then_the_verified_answer(fake_index):
+    llm = ScriptedLLM("Python remains the most important programming language for both careers.")
+    items = list(fake_assistant(fake_index, llm).stream(
+        "Which programming language remains the most important for AI and ML engineering?"
+    ))
+    assert all(isinstance(i, str) for i in items[:-1]) and len(items) > 2
+    assert isinstance(items[-1], Answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of Australia?",  # off-topic
+        "What is the average salary of an AI engineer in Germany?",  # on-topic, country absent
+        "How many ML engineers does Amazon employ?",  # on-topic, employer and statistic absent
+    ],
+)
+def test_uncovered_questions_are_declined_with_nearest_passages(fake_index, question):
+    answer = fake_assistant(fake_index).ask(question)
+    assert answer.refused
+    assert answer.citations == []
+    assert answer.retrieved, "the nearest passages are still shown"
+    assert "don't cover" in answer.answer
+
+
+def test_follow_up_is_rewritten_before_retrieval(fake_index):
+    history = [Turn(role="user", content="What skills does an AI engineer need?"),
+               Turn(role="assistant", content="...")]
+    answer = fake_assistant(fake_index).ask("And for ML engineers?", history=history)
+    assert answer.standalone_question == "What skills does an ML engineer need?"
+
+
+def test_faq_chunks_are_left_out_in_hard_mode(fake_index):
+    answer = fake_assistant(fake_index, exclude_faq=True).ask("Which role offers higher salaries?")
+    assert all(p.kind != "faq" for p in answer.retrieved)
+
+
+def test_quiz_options_are_never_evidence(fake_index):
+    passages = fake_assistant(fake_index).search("Which use of AI fits this topic best?", top_k=20)
+    assert all(p.kind != "quiz" for p in passages)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 2001])
+def test_empty_or_overlong_questions_are_rejected(fake_index, question):
+    with pytest.raises(InvalidQuestionError):
+        fake_assistant(fake_index).ask(question)
+
+
+def test_an_empty_index_says_to_ingest(tmp_path, fake_embedder):
+    from rag.assistant import Assistant
+    from rag.config import Settings
+    from rag.store import open_collection
+
+    settings = Settings(data_dir=tmp_path, llm="none")
+    assistant = Assistant(settings, embedder=fake_embedder, llm=None,
+                          collection=open_collection(settings))
+    with pytest.raises(IndexNotReadyError, match="career-rag ingest"):
+        assistant.ask("What does an AI engineer do?")
+
+
+def test_documents_lists_each_article_with_its_chunks(fake_index):
+    docs = fake_assistant(fake_index).documents()
+    assert len(docs) == 4
+    assert all(d.chunks > 0 and len(d.content_hash) == 64 and d.title for d in docs)

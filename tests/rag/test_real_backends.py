@@ -1,0 +1,132 @@
+"""The real models end to end: MiniLM retrieval, the packaged local LLM, and an OpenAI-compatible
+server (llama-cpp-python's own, serving the packaged model on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from rag.assistant import Assistant
+from rag.llm.local import LocalLLM, model_path
+from rag.llm.openai_compat import OpenAICompatLLM
+from rag.schemas import Answer
+from tests.rag.conftest import chunk_texts
+from tests.rag.test_assistant import assert_citations_are_verbatim_and_retrieved
+
+pytestmark = pytest.mark.real
+SERVER_START_TIMEOUT_S = 90
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def local_llm(real_index) -> LocalLLM:
+    return LocalLLM.from_settings(real_index)
+
+
+@pytest.fixture(scope="module")
+def llama_server(real_index) -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server on a free loopback port, stopped afterwards."""
+    port = free_port()
+    gguf = model_path(real_index.local_model, real_index)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "2048", "--model_alias", "career-test"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail("llama_cpp.server exited during start-up")
+            try:
+                if httpx.get(f"{base}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not start in time")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_local_model_answers_with_a_valid_citation(real_index, real_embedder, local_llm):
+    assistant = Assistant.from_settings(real_index, embedder=real_embedder, llm=local_llm)
+    answer = assistant.ask("What programming languages are important for both careers?")
+    assert not answer.refused
+    assert answer.backend == "local:smollm2-135m"
+    assert "python" in answer.answer.lower()
+    assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(real_index))
+
+
+def test_openai_compatible_server_answers_with_a_valid_citation(
+    real_index, real_embedder, llama_server
+):
+    llm = OpenAICompatLLM(llama_server, "career-test", api_key=None, timeout_s=60)
+    assert llm.ready()
+    assistant = Assistant.from_settings(real_index, embedder=real_embedder, llm=llm)
+    items = list(assistant.stream("What does an AI engineer do compared to an ML engineer?"))
+    answer = items[-1]
+    assert isinstance(answer, Answer)
+    assert any(isinstance(i, str) and i for i in items[:-1]), "the server streamed a draft"
+    assert answer.backend == "openai:career-test"
+    assert not answer.refused
+    assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(real_index))
+
+
+def test_unreachable_server_is_reported_not_hung(real_index):
+    llm = OpenAICompatLLM(f"http://127.0.0.1:{free_port()}/v1", "x", api_key=None, timeout_s=3)
+    assert not llm.ready()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of Australia?",
+        "How do I bake sourdough bread?",
+        "What is the average salary of an AI engineer in Germany?",
+        "What will AI engineers earn in 2030?",
+        "What percentage of ML engineers work remotely?",
+    ],
+)
+def test_real_retrieval_declines_what_the_guides_do_not_cover(real_index, real_embedder, question):
+    assistant = Assistant.from_settings(real_index, embedder=real_embedder, llm=None)
+    assert assistant.ask(question).refused
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which role pays more?",
+        "Do I need a Master's degree for these roles?",
+        "How much does a machine learning engineer earn in the UK?",
+        "Can a software engineer become an AI engineer?",
+    ],
+)
+def test_real_retrieval_answers_what_the_guides_cover(real_index, real_embedder, question):
+    answer = Assistant.from_settings(real_index, embedder=real_embedder, llm=None).ask(question)
+    assert not answer.refused
+    assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(real_index))
+
+
+def test_disagreeing_salary_sources_are_each_cited(real_index, real_embedder):
+    answer = Assistant.from_settings(real_index, embedder=real_embedder, llm=None).ask(
+        "Which role pays more, AI engineer or ML engineer?"
+    )
+    assert len({c.doc_id for c in answer.citations}) >= 2

@@ -1,0 +1,55 @@
+"""Follow-up questions become standalone before retrieval."""
+
+from rag.rewrite import is_follow_up, rule_rewrite, standalone_question
+from rag.schemas import Turn
+from tests.fakes import ScriptedLLM
+
+HISTORY = [Turn(role="user", content="What skills does an AI engineer need?"),
+           Turn(role="assistant", content="Python and APIs [1].")]
+
+
+def test_role_swap_follow_up_rewrites_the_previous_question():
+    assert rule_rewrite("and for ML engineers?", "What skills does an AI engineer need?") == (
+        "What skills does an ML engineer need?"
+    )
+
+
+def test_what_about_follow_up_joins_the_previous_question():
+    assert rule_rewrite("What about salaries?", "Which role suits a mathematician?") == (
+        "Which role suits a mathematician salaries?"
+    )
+
+
+def test_standalone_questions_are_left_alone():
+    question = "Which cloud platform is mentioned for deploying machine learning models?"
+    assert not is_follow_up(question)
+    assert standalone_question(question, HISTORY) == question
+
+
+def test_no_history_means_no_rewrite():
+    assert standalone_question("And for ML engineers?", []) == "And for ML engineers?"
+
+
+def test_a_stronger_llm_rewrites_when_its_output_keeps_the_follow_up_terms():
+    llm = ScriptedLLM("What salaries do ML engineers earn?")
+    llm.name = "openai:test"
+    assert standalone_question("What about salaries?", HISTORY, llm) == (
+        "What salaries do ML engineers earn?"
+    )
+
+
+def test_an_llm_rewrite_that_loses_the_question_falls_back_to_the_rule():
+    llm = ScriptedLLM("Tell me a joke")
+    llm.name = "openai:test"
+    assert standalone_question("And for ML engineers?", HISTORY, llm) == (
+        "What skills does an ML engineer need?"
+    )
+
+
+def test_the_tiny_local_model_is_not_used_for_rewriting():
+    llm = ScriptedLLM("Something else entirely?")
+    llm.name = "local:smollm2-135m"
+    assert standalone_question("And for ML engineers?", HISTORY, llm) == (
+        "What skills does an ML engineer need?"
+    )
+    assert llm.prompts == []

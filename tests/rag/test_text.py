@@ -1,0 +1,34 @@
+"""Sentence splitting and the facts verification checks (numbers, names)."""
+
+from rag.text import content_terms, numbers, proper_names, split_sentences, stem
+
+
+def test_split_sentences_breaks_on_full_stops_and_lines_but_not_abbreviations():
+    text = "First one, e.g. with an abbreviation. Second one!\nA heading\nThird? Yes."
+    assert split_sentences(text) == [
+        "First one, e.g. with an abbreviation.",
+        "Second one!",
+        "A heading",
+        "Third?",
+        "Yes.",
+    ]
+
+
+def test_numbers_normalises_amounts_years_and_percentages():
+    assert numbers("£105k in 2026, up 3.5% from $1,200") == {"£105k", "2026", "3.5%", "$1200"}
+
+
+def test_proper_names_skip_sentence_starts_and_domain_words():
+    names = proper_names("Python matters. Engineers use Docker and Google Cloud as AI Engineers.")
+    assert names == {"docker", "google", "cloud"}
+
+
+def test_stem_matches_plurals_and_verb_forms():
+    assert stem("languages") == stem("language")
+    assert stem("programming") == stem("program")
+    assert stem("salaries") == stem("salary")
+    assert stem("pays") == stem("pay")
+
+
+def test_content_terms_drop_stopwords():
+    assert content_terms("What is the salary of the engineers?") == {"salary", "engineer"}

@@ -1,0 +1,71 @@
+"""Verification keeps supported sentences, drops invented facts, and cites only evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.evidence import Evidence
+from rag.retrieve import Chunk
+from rag.verify import contradicts_role, unsupported_facts, verify
+from tests.fakes import FakeEmbedder
+
+EMBEDDER = FakeEmbedder()
+SALARY = (
+    "According to Levels.fyi, the average salary for a machine learning engineer is £105k (UK) "
+    "and for an AI engineer is £75k (UK)."
+)
+BACKGROUND = "AI Engineers are often from a software engineering background."
+
+
+def evidence(text: str, chunk_id: str = "doc:1") -> Evidence:
+    chunk = Chunk(chunk_id, "doc", "Title", "Section", "section", text, 0, "h", "t", None)
+    vector = EMBEDDER.embed([text])[0]
+    return Evidence(text, chunk, vector, 0.9, 0.9)
+
+
+POOL = [evidence(SALARY, "doc:salary"), evidence(BACKGROUND, "doc:background")]
+
+
+def test_a_faithful_paraphrase_is_kept_and_cited_to_its_evidence():
+    result = verify("AI engineers are often from a software engineering background.", POOL, EMBEDDER)
+    assert [k.evidence.chunk.chunk_id for k in result.kept] == ["doc:background"]
+    assert not result.kept[0].quoted
+
+
+def test_a_planted_invented_number_is_dropped_or_replaced_by_the_real_quote():
+    draft = "According to Levels.fyi, the average salary for a machine learning engineer is £130k (UK)."
+    result = verify(draft, POOL, EMBEDDER)
+    assert all("£130k" not in k.text for k in result.kept)
+    assert any("£130k" in reason for _, reason in result.dropped)
+    # When kept at all, what remains is the verbatim evidence with the true figure.
+    assert all(k.quoted and k.text == SALARY for k in result.kept)
+
+
+def test_a_sentence_about_an_unrelated_topic_is_dropped():
+    result = verify("The capital of Australia is Canberra, a planned city.", POOL, EMBEDDER)
+    assert result.kept == []
+    assert result.dropped and "supports" in result.dropped[0][1]
+
+
+def test_model_citation_markers_are_ignored_and_replaced_by_alignment():
+    draft = "AI engineers are often from a software engineering background [1][2]."
+    result = verify(draft, POOL, EMBEDDER)
+    assert result.kept[0].evidence is POOL[1]
+    assert "[" not in result.kept[0].text
+
+
+def test_repeated_sentences_are_kept_once():
+    sentence = "AI engineers are often from a software engineering background."
+    result = verify(f"{sentence} {sentence}", POOL, EMBEDDER)
+    assert len(result.kept) == 1
+
+
+def test_unsupported_facts_lists_missing_numbers_and_names():
+    missing = unsupported_facts("ML engineers in Germany earn £90k.", SALARY)
+    assert set(missing) == {"£90k", "germany"}
+    assert unsupported_facts("The average ML salary is £105k.", SALARY) == []
+
+
+def test_role_swap_is_detected():
+    assert contradicts_role("ML engineers are often from a software background.", BACKGROUND)
+    assert not contradicts_role("AI engineers come from software.", BACKGROUND)
