@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
         "exclude_faq": settings.exclude_faq,
         "llm": ", ".join(sorted(backends)) or getattr(llm, "name", "none"),
         "dataset_files": args.dataset or list(DEFAULT_DATASETS),
-        "saved_results": bool(args.results),
+        "saved_results": {SYSTEM: bool(args.results), "baseline": bool(args.baseline_results)},
     }
     summary = evaluate(items, system, embedder, k=k, baseline=baseline, judge=judge, config=config)
     failures: list[str] = []

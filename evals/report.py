@@ -50,10 +50,13 @@ def _config_lines(summary: Mapping[str, Any]) -> list[str]:
         f"- datasets: {datasets}; {cfg['items']} questions",
         f"- mode: {mode}; LLM backend: {cfg.get('llm', '?')}; k = {cfg['k']}",
     ]
+    saved = cfg.get("saved_results", {})
     for name, run in summary["systems"].items():
-        lines.append(f"- {name}: answered in {run['seconds']} s")
+        how = " (sum of the saved run's per-question latencies)" if saved.get(name) else ""
+        lines.append(f"- {name}: answered in {run['seconds']} s{how}")
     if "wall_seconds" in summary:
-        lines.append(f"- total wall time: {summary['wall_seconds']} s")
+        what = "this run; some answers read from saved results" if any(saved.values()) else "eval"
+        lines.append(f"- wall time: {summary['wall_seconds']} s ({what})")
     return lines
 
 

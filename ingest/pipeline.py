@@ -139,10 +139,7 @@ def ingest_corpus(
 
 
 def _load_model() -> Embedder:
-    """The packaged MiniLM model, without the "Loading weights" bar transformers draws on stderr."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
+    """The packaged MiniLM model (loaded only when something needs embedding)."""
     return MiniLMEmbedder()
 
 

@@ -52,7 +52,7 @@ class Assistant:
         settings: Settings | None = None,
         *,
         embedder: Embedder | None = None,
-        llm: LLM | None | str = "default",
+        llm: LLM | str | None = "default",
     ) -> Assistant:
         """Build the real thing: packaged MiniLM, the configured LLM backend, the configured Chroma.
 
@@ -70,11 +70,10 @@ class Assistant:
 
     # -- answering ---------------------------------------------------------------------------
 
-    def ask(
-        self, question: str, history: Sequence[Turn] = (), top_k: int | None = None
-    ) -> Answer:
-        """Answer `question` (a follow-up is rewritten using `history`). Raises InvalidQuestionError,
-        IndexNotReadyError, LLMUnavailableError."""
+    def ask(self, question: str, history: Sequence[Turn] = (), top_k: int | None = None) -> Answer:
+        """Answer `question` (a follow-up is rewritten using `history`).
+
+        Raises InvalidQuestionError, IndexNotReadyError, LLMUnavailableError."""
         for item in self.stream(question, history, top_k):
             if isinstance(item, Answer):
                 return item

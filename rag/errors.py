@@ -1,4 +1,4 @@
-"""Domain errors. `api` maps them to HTTP status codes in one place; the CLI maps them to exit codes."""
+"""Domain errors. `api` maps them to HTTP status codes in one place; the CLI to exit codes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class CorpusError(CareerRagError):
 
 
 class IndexNotReadyError(CareerRagError):
-    """Raised when a question arrives but the index is missing or empty (run `career-rag ingest`)."""
+    """Raised when a question arrives but the index is missing or empty (run the ingest)."""
 
     exit_code = 3
 
@@ -38,6 +38,8 @@ class BusyError(CareerRagError):
 
     exit_code = 6
 
-    def __init__(self, message: str = "The assistant is busy; retry shortly.", retry_after_s: int = 2):
+    def __init__(
+        self, message: str = "The assistant is busy; retry shortly.", retry_after_s: int = 2
+    ):
         super().__init__(message)
         self.retry_after_s = retry_after_s

@@ -7,9 +7,8 @@ by construction. Generation and verification are left to other modules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -67,7 +66,9 @@ def candidate_sentences(
     return candidates
 
 
-def select_evidence(candidates: list[Evidence], limit: int = 5, per_chunk: int = 3) -> list[Evidence]:
+def select_evidence(
+    candidates: list[Evidence], limit: int = 5, per_chunk: int = 3
+) -> list[Evidence]:
     """The best `limit` sentences, at most `per_chunk` from one chunk, with each article that has
     a close-to-best sentence represented (so disagreeing sources are all seen), in score order."""
     if not candidates:

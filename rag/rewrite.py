@@ -40,7 +40,9 @@ def is_follow_up(question: str) -> bool:
     if _FOLLOW_UP_START.match(question.strip()):
         return True
     topical = content_terms(question) - {"engineer", "ai", "ml"}
-    return n_words <= 4 or (bool(_PRONOUN.search(question)) and not roles(question) and len(topical) <= 3)
+    return n_words <= 4 or (
+        bool(_PRONOUN.search(question)) and not roles(question) and len(topical) <= 3
+    )
 
 
 def rule_rewrite(question: str, previous: str) -> str:

@@ -34,7 +34,8 @@ DOMAIN_TERMS = frozenset(
     """ai ml machine learning engineer engineers engineering artificial intelligence role roles
     career careers job jobs work working difference different between vs versus better best
     should choose choosing become becoming path paths need needs needed important
-    guide guides article articles author authors newsletter lesson post writer says suggest""".split()
+    guide guides article articles author authors newsletter lesson post writer says suggest
+    """.split()
 )
 
 

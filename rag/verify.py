@@ -99,7 +99,8 @@ def verify(draft: str, pool: list[Evidence], embedder: Embedder) -> Verification
     result = Verification()
     # Fragments ("1.", "The frameworks are:") state nothing checkable.
     sentences = [
-        s for s in draft_sentences(draft)
+        s
+        for s in draft_sentences(draft)
         if len(words(s)) >= MIN_SENTENCE_WORDS and not s.rstrip().endswith(":")
     ]
     if not sentences or not pool:

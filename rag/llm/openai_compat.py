@@ -36,7 +36,9 @@ class OpenAICompatLLM:
             raise LLMUnavailableError(
                 "CAREER_RAG_LLM=openai needs CAREER_RAG_LLM_URL, e.g. http://127.0.0.1:8080/v1"
             )
-        return cls(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s)
+        return cls(
+            settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s
+        )
 
     def ready(self) -> bool:
         try:

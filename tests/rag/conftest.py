@@ -38,8 +38,9 @@ def real_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: MiniLMEm
     return settings
 
 
-def fake_assistant(index: tuple[Settings, FakeEmbedder], llm: ScriptedLLM | None = None,
-                   **overrides: object) -> Assistant:
+def fake_assistant(
+    index: tuple[Settings, FakeEmbedder], llm: ScriptedLLM | None = None, **overrides: object
+) -> Assistant:
     settings, embedder = index
     settings = settings.model_copy(update=overrides)
     return Assistant(settings, embedder=embedder, llm=llm, collection=open_collection(settings))

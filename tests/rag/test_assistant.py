@@ -30,7 +30,9 @@ def test_an_invented_number_in_the_draft_never_reaches_the_answer(fake_index):
     llm = ScriptedLLM(
         "According to Levels.fyi, the average salary for a machine learning engineer is £250k (UK)."
     )
-    answer = fake_assistant(fake_index, llm).ask("What does Levels.fyi say about the average salary?")
+    answer = fake_assistant(fake_index, llm).ask(
+        "What does Levels.fyi say about the average salary?"
+    )
     assert "£250k" not in answer.answer
     assert llm.prompts, "the model was asked"
     assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(fake_index[0]))
@@ -46,9 +48,11 @@ def test_the_prompt_holds_short_numbered_evidence_not_whole_pages(fake_index):
 
 def test_stream_yields_draft_tokens_then_the_verified_answer(fake_index):
     llm = ScriptedLLM("Python remains the most important programming language for both careers.")
-    items = list(fake_assistant(fake_index, llm).stream(
-        "Which programming language remains the most important for AI and ML engineering?"
-    ))
+    items = list(
+        fake_assistant(fake_index, llm).stream(
+            "Which programming language remains the most important for AI and ML engineering?"
+        )
+    )
     assert all(isinstance(i, str) for i in items[:-1]) and len(items) > 2
     assert isinstance(items[-1], Answer)
 
@@ -70,8 +74,10 @@ def test_uncovered_questions_are_declined_with_nearest_passages(fake_index, ques
 
 
 def test_follow_up_is_rewritten_before_retrieval(fake_index):
-    history = [Turn(role="user", content="What skills does an AI engineer need?"),
-               Turn(role="assistant", content="...")]
+    history = [
+        Turn(role="user", content="What skills does an AI engineer need?"),
+        Turn(role="assistant", content="..."),
+    ]
     answer = fake_assistant(fake_index).ask("And for ML engineers?", history=history)
     assert answer.standalone_question == "What skills does an ML engineer need?"
 
@@ -98,8 +104,9 @@ def test_an_empty_index_says_to_ingest(tmp_path, fake_embedder):
     from rag.store import open_collection
 
     settings = Settings(data_dir=tmp_path, llm="none")
-    assistant = Assistant(settings, embedder=fake_embedder, llm=None,
-                          collection=open_collection(settings))
+    assistant = Assistant(
+        settings, embedder=fake_embedder, llm=None, collection=open_collection(settings)
+    )
     with pytest.raises(IndexNotReadyError, match="career-rag ingest"):
         assistant.ask("What does an AI engineer do?")
 

@@ -4,8 +4,10 @@ from rag.rewrite import is_follow_up, rule_rewrite, standalone_question
 from rag.schemas import Turn
 from tests.fakes import ScriptedLLM
 
-HISTORY = [Turn(role="user", content="What skills does an AI engineer need?"),
-           Turn(role="assistant", content="Python and APIs [1].")]
+HISTORY = [
+    Turn(role="user", content="What skills does an AI engineer need?"),
+    Turn(role="assistant", content="Python and APIs [1]."),
+]
 
 
 def test_role_swap_follow_up_rewrites_the_previous_question():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from rag.evidence import Evidence
 from rag.retrieve import Chunk
 from rag.verify import contradicts_role, unsupported_facts, verify
@@ -27,13 +25,17 @@ POOL = [evidence(SALARY, "doc:salary"), evidence(BACKGROUND, "doc:background")]
 
 
 def test_a_faithful_paraphrase_is_kept_and_cited_to_its_evidence():
-    result = verify("AI engineers are often from a software engineering background.", POOL, EMBEDDER)
+    result = verify(
+        "AI engineers are often from a software engineering background.", POOL, EMBEDDER
+    )
     assert [k.evidence.chunk.chunk_id for k in result.kept] == ["doc:background"]
     assert not result.kept[0].quoted
 
 
 def test_a_planted_invented_number_is_dropped_or_replaced_by_the_real_quote():
-    draft = "According to Levels.fyi, the average salary for a machine learning engineer is £130k (UK)."
+    draft = (
+        "According to Levels.fyi, the average salary for a machine learning engineer is £130k (UK)."
+    )
     result = verify(draft, POOL, EMBEDDER)
     assert all("£130k" not in k.text for k in result.kept)
     assert any("£130k" in reason for _, reason in result.dropped)
