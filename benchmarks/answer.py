@@ -2,7 +2,7 @@
 
 Run: `python -m benchmarks.answer [--backends none,local] [--naive] [--repeat 1]`.
 Each configuration runs in its own process so its peak RSS is its own. Reports medians and p90 of
-end-to-end and retrieval time per question over the answerable questions of the dev set, after a
+end-to-end and retrieval time per question over the answerable questions of the dev and held-out sets, after a
 warm-up, plus peak RSS. Prints a markdown table (and JSON with --json).
 """
 
@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-QUESTIONS = REPO / "evals" / "datasets" / "dev.jsonl"
+DATASETS = [REPO / "evals" / "datasets" / name for name in ("dev.jsonl", "heldout.jsonl")]
 WARM_UP = 2
 
 
 def questions() -> list[str]:
-    rows = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for path in DATASETS for line in path.read_text().splitlines() if line
+    ]
     return [r["question"] for r in rows if r["answerable"]]
 
 

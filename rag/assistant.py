@@ -94,7 +94,8 @@ class Assistant:
         retrieved = [h.to_passage() for h in hits]
         timings = {"retrieve": _ms(started)}
 
-        coverage = refusal.assess(standalone, candidates, self.retriever.index.vocabulary)
+        index = self.retriever.index
+        coverage = refusal.assess(standalone, candidates, index.vocabulary, index.prefixes)
         rewritten = standalone if standalone != question else None
         backend = self.llm.name if self.llm else "none"
         if not coverage.covered:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.retrieve import Chunk, Hit, HybridRetriever, expand_terms
-from rag.text import DOMAIN_TERMS, content_terms, words
+from rag.text import DOMAIN_STEMS, content_terms, words
 
 LEXICAL_WEIGHT = 0.35  # share of question terms a sentence contains, added to its cosine
 RANK_WEIGHT = 0.04  # a small nudge towards passages the retriever ranked higher
@@ -37,7 +37,7 @@ class Evidence:
 
 def question_terms(question: str) -> set[str]:
     """The question's topical terms: content words that are not the domain's own vocabulary."""
-    return {t for t in content_terms(question) if t not in DOMAIN_TERMS}
+    return {t for t in content_terms(question) if t not in DOMAIN_STEMS}
 
 
 def candidate_sentences(

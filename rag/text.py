@@ -25,7 +25,7 @@ STOPWORDS = frozenset(
     they this those through to too under until up very was we were what when where which while who
     whom why will with would you your yours yourself yourselves s t don should've ll re ve y
     i'm it's what's let's there's isn't aren't don't doesn't didn't won't can't shouldn't i'd i've
-    much many tell explain describe give please say said according""".split()
+    much many tell explain describe give please say said according already really""".split()
 )
 
 # Words that say what the guides are about. They match almost every passage, so they carry no
@@ -37,6 +37,10 @@ DOMAIN_TERMS = frozenset(
     guide guides article articles author authors newsletter lesson post writer says suggest
     """.split()
 )
+
+
+def _stemmed(vocabulary: frozenset[str]) -> frozenset[str]:
+    return frozenset(stem(w) for w in vocabulary)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -110,6 +114,14 @@ def proper_names(text: str) -> set[str]:
                     continue
                 names.add(lowered)
     return names
+
+
+def word_prefixes(vocabulary: frozenset[str], length: int) -> frozenset[str]:
+    """Every prefix, up to `length` letters, of the given words."""
+    return frozenset(word[:k] for word in vocabulary for k in range(1, length + 1))
+
+
+DOMAIN_STEMS = _stemmed(DOMAIN_TERMS)
 
 
 def normalise_space(text: str) -> str:

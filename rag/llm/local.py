@@ -51,7 +51,7 @@ def gemma_prompt(messages: list[Message]) -> str:
             else m["content"]
         )
         parts.append(f"<start_of_turn>{role}\n{content}<end_of_turn>\n")
-    return "<bos>" + "".join(parts) + "<start_of_turn>model\n"
+    return "".join(parts) + "<start_of_turn>model\n"  # llama.cpp adds <bos> itself
 
 
 class LocalLLM:
