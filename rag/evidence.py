@@ -21,6 +21,9 @@ MIN_WORDS = 5  # shorter lines are headings or list stubs, not statements
 FRAGMENT_PENALTY = 0.06  # list items without a full stop lack the context of a sentence
 DIVERSITY_MARGIN = 0.1  # another article's best sentence joins if this close to the overall best
 DIVERSITY_FLOOR = 0.45  # ...and at least this similar to the question
+FAQ_MATCH_FLOOR = 0.6  # an FAQ question this similar to the user's is asking the same thing...
+FAQ_MATCH_WEIGHT = 1.0  # ...and its answer sentences gain (similarity - floor) * weight
+SOURCE_WEIGHT = 0.15  # for sentences of the article the question names ("in the lesson")
 _QA_PREFIX = re.compile(r"^[QA]\s*:\s*")
 
 
@@ -46,10 +49,15 @@ def candidate_sentences(
     """Every statement sentence of the hits, scored against the question, best first."""
     terms = set(expand_terms(sorted(question_terms(question) or content_terms(question))))
     n_terms = len(question_terms(question) or content_terms(question))
+    asked = content_terms(question)
+    source_words = retriever.index.source_words
     candidates: list[Evidence] = []
     for rank, hit in enumerate(hits):
         headings = {h.strip() for h in (hit.chunk.section or "").split("·")}
         sentences, vectors = retriever.sentences(hit.chunk)
+        boost = SOURCE_WEIGHT if asked & source_words.get(hit.chunk.doc_id, frozenset()) else 0.0
+        if hit.chunk.kind == "faq":
+            boost += _faq_match(sentences, vectors, question_vector)
         for sentence, vector in zip(sentences, vectors, strict=True):
             if len(words(sentence)) < MIN_WORDS or sentence.rstrip().endswith("?"):
                 continue  # short headings and FAQ question lines are not claims
@@ -58,12 +66,23 @@ def candidate_sentences(
             sentence = _QA_PREFIX.sub("", sentence)  # the rest is still verbatim chunk text
             similarity = float(vector @ question_vector)
             overlap = min(1.0, len(terms & content_terms(sentence)) / n_terms) if n_terms else 0.0
-            score = similarity + LEXICAL_WEIGHT * overlap - RANK_WEIGHT * rank
+            score = similarity + LEXICAL_WEIGHT * overlap - RANK_WEIGHT * rank + boost
             if sentence.rstrip()[-1:] not in ".!?":
                 score -= FRAGMENT_PENALTY
             candidates.append(Evidence(sentence, hit.chunk, vector, similarity, score))
     candidates.sort(key=lambda e: e.score, reverse=True)
     return candidates
+
+
+def _faq_match(sentences: list[str], vectors: np.ndarray, question_vector: np.ndarray) -> float:
+    """How much an FAQ chunk's own question matches the user's, as a boost for its answer."""
+    similarities = [
+        float(v @ question_vector)
+        for s, v in zip(sentences, vectors, strict=True)
+        if s.rstrip().endswith("?")
+    ]
+    best = max(similarities, default=0.0)
+    return FAQ_MATCH_WEIGHT * max(0.0, best - FAQ_MATCH_FLOOR)
 
 
 def select_evidence(

@@ -104,6 +104,9 @@ class ChunkIndex:
     chunks: list[Chunk]
     vocabulary: frozenset[str]
     prefixes: frozenset[str] = frozenset()  # of the vocabulary, for spelling-variant checks
+    # doc_id -> words of its title and publisher that no other article's have ("lesson",
+    # "newsletter", "definitive"), so a question can name its source.
+    source_words: dict[str, frozenset[str]] = field(default_factory=dict)
     bm25: Any = None
     by_id: dict[str, Chunk] = field(default_factory=dict)
 
@@ -133,6 +136,17 @@ class ChunkIndex:
         vocabulary: set[str] = set()
         for c in chunks:
             vocabulary |= content_terms(f"{c.title} {c.section or ''} {c.text}")
+        naming: dict[str, set[str]] = {}
+        for c in chunks:
+            naming.setdefault(c.doc_id, set()).update(
+                content_terms(f"{c.title} {c.publisher or ''}")
+            )
+        source_words = {
+            doc: frozenset(
+                w for w in own if not any(w in other for d, other in naming.items() if d != doc)
+            )
+            for doc, own in naming.items()
+        }
         bm25 = None
         if chunks:
             bm25 = bm25s.BM25()
@@ -142,6 +156,7 @@ class ChunkIndex:
             chunks=chunks,
             vocabulary=frozenset(vocabulary),
             prefixes=word_prefixes(frozenset(vocabulary), PREFIX_LETTERS),
+            source_words=source_words,
             bm25=bm25,
             by_id={c.chunk_id: c for c in chunks},
         )
