@@ -23,9 +23,13 @@ from rag.retrieve import HybridRetriever
 from rag.rewrite import standalone_question
 from rag.schemas import Answer, DocumentInfo, Passage, Turn
 from rag.store import open_collection
+from rag.text import split_sentences
 from rag.verify import verify
 
 EVIDENCE_SENTENCES = 5
+# The answer shows at most three sentences; once the draft has started a fourth, the rest would
+# only cost time (generation is nearly all of an answer's latency on a CPU).
+MAX_DRAFT_SENTENCES = 3
 
 
 class Assistant:
@@ -115,9 +119,16 @@ class Assistant:
         draft = ""
         if self.llm is not None:
             messages = build_messages(standalone, evidence)
-            for piece in self.llm.stream(messages, max_tokens=self.settings.max_tokens):
-                draft += piece
-                yield piece
+            pieces = self.llm.stream(messages, max_tokens=self.settings.max_tokens)
+            try:
+                for piece in pieces:
+                    if len(split_sentences(draft + piece)) > MAX_DRAFT_SENTENCES:
+                        break
+                    draft += piece
+                    yield piece
+            finally:
+                # Stopping early must end the model's stream now: it holds the model's lock.
+                getattr(pieces, "close", lambda: None)()
         timings["generate"] = _ms(generation_started)
 
         verify_started = time.perf_counter()

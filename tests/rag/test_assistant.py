@@ -115,3 +115,14 @@ def test_documents_lists_each_article_with_its_chunks(fake_index):
     docs = fake_assistant(fake_index).documents()
     assert len(docs) == 4
     assert all(d.chunks > 0 and len(d.content_hash) == 64 and d.title for d in docs)
+
+
+def test_generation_stops_once_the_draft_has_three_sentences(fake_index):
+    llm = ScriptedLLM(" ".join(f"Python is the language number {i}." for i in range(1, 9)))
+    items = list(
+        fake_assistant(fake_index, llm).stream(
+            "Which programming language remains the most important for AI and ML engineering?"
+        )
+    )
+    draft = "".join(i for i in items if isinstance(i, str))
+    assert draft.count("Python is") == 3
