@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_timeout_s: float = 30.0
     max_tokens: int = Field(default=120, ge=16, le=1024)
-    llm_threads: int | None = Field(default=None, description="CPU threads for the local LLM.")
+    llm_threads: int | None = Field(
+        default=None, description="CPU threads for the local LLM (default 1: see rag/llm/local.py)."
+    )
 
     # Serving.
     admin_token: str | None = None
