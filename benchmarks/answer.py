@@ -1,9 +1,9 @@
 """Answer latency and memory: the Assistant per backend, and the naive llama-index pipeline.
 
 Run: `python -m benchmarks.answer [--backends none,local] [--naive] [--repeat 1]`.
-Each configuration runs in its own process so its peak RSS is its own. Reports medians and p90 of
-end-to-end and retrieval time per question over the answerable questions of the dev and held-out sets, after a
-warm-up, plus peak RSS. Prints a markdown table (and JSON with --json).
+Each configuration runs in its own process so its peak RSS is its own. Reports medians and p90
+of end-to-end and retrieval time per question over the answerable questions of the dev and
+held-out sets, after a warm-up, plus peak RSS. Prints a markdown table (and JSON with --json).
 """
 
 from __future__ import annotations
@@ -19,21 +19,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.chat_latency import percentile
+
 REPO = Path(__file__).resolve().parent.parent
 DATASETS = [REPO / "evals" / "datasets" / name for name in ("dev.jsonl", "heldout.jsonl")]
 WARM_UP = 2
 
 
 def questions() -> list[str]:
-    rows = [
-        json.loads(line) for path in DATASETS for line in path.read_text().splitlines() if line
-    ]
+    rows = [json.loads(line) for path in DATASETS for line in path.read_text().splitlines() if line]
     return [r["question"] for r in rows if r["answerable"]]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _peak_rss_mb() -> float:
@@ -90,7 +85,7 @@ def _summary(name: str, total: list[float], retrieve: list[float]) -> dict[str, 
         "configuration": name,
         "questions": len(total),
         "total_ms_median": round(statistics.median(total), 1),
-        "total_ms_p90": round(_percentile(total, 0.9), 1),
+        "total_ms_p90": round(percentile(total, 0.9), 1),
         "retrieve_ms_median": round(statistics.median(retrieve), 1),
         "peak_rss_mb": round(_peak_rss_mb(), 0),
     }

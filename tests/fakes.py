@@ -48,8 +48,7 @@ class ScriptedLLM:
     def stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
         self.prompts.append(messages)
         text = self._reply(messages) if callable(self._reply) else self._reply
-        for piece in re.findall(r"\S+\s*", text):
-            yield piece
+        yield from re.findall(r"\S+\s*", text)
 
     def ready(self) -> bool:
         return True

@@ -7,7 +7,6 @@ page can be tested in milliseconds; `@pytest.mark.real` tests use the real assis
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +22,7 @@ from api.app import create_app
 from rag.config import Settings
 from rag.errors import InvalidQuestionError
 from rag.schemas import Answer, Citation, DocumentInfo, IngestSummary, Passage, Turn
+from tests.processes import free_port
 
 PASSAGES = [
     Passage(
@@ -197,12 +197,6 @@ def make_app(
 def client(make_app: Callable[..., FastAPI]) -> Iterator[TestClient]:
     with TestClient(make_app()) as test_client:
         yield test_client
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LiveServer:

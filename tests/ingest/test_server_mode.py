@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -16,14 +15,9 @@ from ingest.pipeline import ingest_corpus
 from rag.config import Settings
 from rag.store import DOC_ID, open_collection
 from tests.fakes import FakeEmbedder
+from tests.processes import free_port, stop
 
 START_TIMEOUT_S = 60
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -62,12 +56,7 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop(proc)
         log.close()
 
 

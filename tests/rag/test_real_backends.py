@@ -3,7 +3,6 @@ server (llama-cpp-python's own, serving the packaged model on 127.0.0.1)."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -16,17 +15,12 @@ from rag.assistant import Assistant
 from rag.llm.local import LocalLLM, model_path
 from rag.llm.openai_compat import OpenAICompatLLM
 from rag.schemas import Answer
+from tests.processes import free_port, stop
 from tests.rag.conftest import chunk_texts
 from tests.rag.test_assistant import assert_citations_are_verbatim_and_retrieved
 
 pytestmark = pytest.mark.real
 SERVER_START_TIMEOUT_S = 90
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +67,7 @@ def llama_server(real_index) -> Iterator[str]:
             pytest.fail("llama_cpp.server did not start in time")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def test_local_model_answers_with_a_valid_citation(real_index, real_embedder, local_llm):
