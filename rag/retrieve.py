@@ -48,12 +48,10 @@ class Chunk:
 
 @dataclass
 class Hit:
-    """A fused retrieval result with the raw signals refusal decisions need."""
+    """A retrieved chunk with its fused reciprocal-rank score."""
 
     chunk: Chunk
-    score: float  # fused RRF score
-    dense: float  # cosine similarity of question and chunk (0 when dense did not return it)
-    keyword: float  # BM25 score (0 when absent)
+    score: float
 
     def to_passage(self) -> Passage:
         c = self.chunk
@@ -230,9 +228,7 @@ class HybridRetriever:
             chunk = index.by_id.get(chunk_id)
             if chunk is None or chunk.kind in self.exclude_kinds:
                 continue  # stored after our snapshot was taken; picked up on the next refresh
-            hits.append(
-                Hit(chunk, fused[chunk_id], dense.get(chunk_id, 0.0), keyword.get(chunk_id, 0.0))
-            )
+            hits.append(Hit(chunk, fused[chunk_id]))
             if len(hits) == top_k:
                 break
         return hits
