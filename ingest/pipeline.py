@@ -96,7 +96,7 @@ def ingest_corpus(
         embed_total = sum(len(expected) for _, _, expected in todo)
         with EmbedProgress(enabled=progress and embed_total > 0, total=embed_total) as bar:
             if todo and embedder is None:
-                embedder = _load_model()  # only now: loading it would dominate a warm run
+                embedder = MiniLMEmbedder()  # only now: loading it would dominate a warm run
             model = EmbedderModel(embedder or _NoEmbedder(), on_batch=bar.advance)
             chunker = ChunkNodes(ingested_at=datetime.now(UTC).isoformat(timespec="seconds"))
             for article, doc, _ in todo:
@@ -136,11 +136,6 @@ def ingest_corpus(
         summary.chunks = int(collection.count())
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
-
-
-def _load_model() -> Embedder:
-    """The packaged MiniLM model (loaded only when something needs embedding)."""
-    return MiniLMEmbedder()
 
 
 class _NoEmbedder:

@@ -47,9 +47,10 @@ def candidate_sentences(
     question_vector: np.ndarray, question: str, hits: list[Hit], retriever: HybridRetriever
 ) -> list[Evidence]:
     """Every statement sentence of the hits, scored against the question, best first."""
-    terms = set(expand_terms(sorted(question_terms(question) or content_terms(question))))
-    n_terms = len(question_terms(question) or content_terms(question))
     asked = content_terms(question)
+    topical = question_terms(question) or asked
+    terms = set(expand_terms(sorted(topical)))
+    n_terms = len(topical)
     source_words = retriever.index.source_words
     candidates: list[Evidence] = []
     for rank, hit in enumerate(hits):
@@ -61,8 +62,8 @@ def candidate_sentences(
         for sentence, vector in zip(sentences, vectors, strict=True):
             if len(words(sentence)) < MIN_WORDS or sentence.rstrip().endswith("?"):
                 continue  # short headings and FAQ question lines are not claims
-            if sentence.strip() in headings or any(sentence.strip() in h for h in headings):
-                continue
+            if any(sentence.strip() in h for h in headings):
+                continue  # a heading line repeated in the chunk text
             sentence = _QA_PREFIX.sub("", sentence)  # the rest is still verbatim chunk text
             similarity = float(vector @ question_vector)
             overlap = min(1.0, len(terms & content_terms(sentence)) / n_terms) if n_terms else 0.0

@@ -55,9 +55,7 @@ def assess(
     """Whether the best evidence for `question` is close enough and mentions what it asks about."""
     prefixes = word_prefixes(vocabulary, PREFIX) if prefixes is None else prefixes
     best = max((ev.similarity for ev in candidates), default=0.0)
-    specific = {stem(n) for n in proper_names(question)} | {
-        stem(n) for n in numbers(question) if n.isdigit() or not n.isalpha()
-    }
+    specific = {stem(n) for n in proper_names(question) | numbers(question)}
     unknown_specific = sorted(t for t in specific if t not in vocabulary)
     terms = question_terms(question)
     unknown_terms = sorted(t for t in terms if t not in vocabulary and t[:PREFIX] not in prefixes)
