@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from evals.controls import failures as control_failures
 from evals.datasets import DEFAULT_DATASETS, DatasetError, EvalItem, load_datasets
 from evals.gate import THRESHOLDS_PATH, check_gates, describe_failures, load_thresholds
 from evals.index import ensure_index, index_chunks
@@ -72,7 +73,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="score saved system answers (a results.jsonl) instead of asking the assistant",
     )
     parser.add_argument(
-        "--gate", action="store_true", help="exit 1 when a metric misses its threshold"
+        "--gate",
+        action="store_true",
+        help="exit 1 when a bound or a control fails; without --dataset, run the whole gate "
+        "suite (evals/baselines/gate.json: the question bank's dev and test splits, normal and "
+        "FAQ-excluded, per backend, and the regression sets)",
+    )
+    parser.add_argument("--suite", type=Path, default=None, metavar="FILE", help="gate suite file")
+    parser.add_argument(
+        "--run",
+        action="append",
+        metavar="NAME",
+        help="with --gate and no --dataset: only this run of the suite (repeatable)",
     )
     parser.add_argument("--thresholds", type=Path, default=THRESHOLDS_PATH, metavar="FILE")
     parser.add_argument(
@@ -186,8 +198,37 @@ def _print_summary(console: Console, summary: dict[str, Any], output: Path) -> N
     console.print(f"reports in {output}/ (report.md, report.html, summary.json, results.jsonl)")
 
 
+def _run_suite(args: argparse.Namespace, console: Console) -> int:
+    from evals.suite import SUITE_PATH, run_suite
+
+    settings = _settings(args)
+    output = args.output if args.output != Path("reports/latest") else Path("reports/gate")
+    try:
+        code, report = run_suite(
+            settings,
+            output,
+            suite_path=args.suite or SUITE_PATH,
+            only=args.run,
+            console=console,
+            show_progress=not args.no_progress,
+        )
+    except (DatasetError, ValueError, OSError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    except CareerRagError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return exc.exit_code
+    console.print((output / "suite.md").read_text(encoding="utf-8"))
+    for line in report["problems"]:
+        print(f"gate failed: {line}", file=sys.stderr)
+    console.print(f"reports in {output}/ (suite.md, suite.json, one folder per run)")
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
+    if args.gate and not args.dataset and not args.results:
+        return _run_suite(args, console)
     started = time.perf_counter()
     try:
         items = load_datasets(args.dataset)
@@ -222,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
     failures: list[str] = []
     if thresholds is not None:
         verdicts = check_gates(summary["systems"][SYSTEM]["overall"], thresholds)
-        failures = describe_failures(verdicts)
+        failures = describe_failures(verdicts) + control_failures(summary["controls"])
         summary["gate"] = {"thresholds": thresholds, "verdicts": verdicts, "passed": not failures}
     summary["wall_seconds"] = round(time.perf_counter() - started, 1)
     runs = {r.name: (r.rows, r.records) for r in (system, baseline) if r is not None}

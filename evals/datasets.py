@@ -12,7 +12,17 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictBool, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
+
+from rag.schemas import Turn
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 DEFAULT_DATASETS = ("faq", "quiz", "unanswerable")
@@ -22,8 +32,19 @@ class DatasetError(ValueError):
     """Raised when a dataset file is missing or a line is malformed; names the file and line."""
 
 
+CATEGORIES = frozenset(
+    "paraphrase source-naming informal synthesis list table faq conversation near-miss off-topic "
+    "injection".split()
+)
+
+
 class EvalItem(BaseModel):
-    """One question of an eval dataset; `dataset` is the stem of the file it came from."""
+    """One question of an eval dataset; `dataset` is the stem of the file it came from.
+
+    Optional keys: `category` (one of CATEGORIES), `history` (earlier turns of a conversation),
+    `must_not_contain` (strings the answer must never hold), `evidence` (verbatim snippets of the
+    source docs where the answer is; they decide which chunks are relevant). Other extra keys are
+    kept as they are."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -33,7 +54,18 @@ class EvalItem(BaseModel):
     source_docs: list[StrictStr]
     answerable: StrictBool
     key_facts: list[StrictStr]
+    category: StrictStr | None = None
+    history: list[Turn] = []
+    must_not_contain: list[StrictStr] = []
+    evidence: list[StrictStr] = []
     _dataset: str = PrivateAttr(default="")
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str | None) -> str | None:
+        if value is not None and value not in CATEGORIES:
+            raise ValueError(f"unknown category {value!r} (known: {', '.join(sorted(CATEGORIES))})")
+        return value
 
     @property
     def dataset(self) -> str:
@@ -41,6 +73,7 @@ class EvalItem(BaseModel):
 
     @property
     def extra(self) -> dict[str, Any]:
+        """Extra keys beyond the documented ones, kept as they were."""
         return dict(self.model_extra or {})
 
 

@@ -3,12 +3,17 @@
 Each function scores one answer; `evals.scoring` applies them to a run and `evals.stats`
 aggregates. Definitions (also in docs/evals.md):
 
-- relevant passage: a chunk from one of the item's source docs whose text contains a key fact;
-- key-fact recall: share of key facts with an alternative present in the answer;
+- relevant passage: a chunk from one of the item's source docs that holds one of the item's
+  `evidence` snippets (the verbatim text where the answer is); items without snippets fall back to
+  a chunk of a source doc holding a key fact on word boundaries;
+- key-fact recall: share of key facts with an alternative present in the answer on word
+  boundaries; a declined answerable question scores 0 (the refusal text earns nothing);
 - sentence support: a sentence is supported when at least SUPPORT_THRESHOLD of its content words
-  (stopwords and [n] markers left out) occur in the quotes attached to it. Quotes attach through
-  the sentence's own [n] markers; a sentence without markers is aligned to the single citation that
-  supports it best;
+  (stopwords and [n] markers left out; negations and comparatives count as content) occur in the
+  quote sentence it rests on, AND `evals.attribution.claim_problems` finds nothing (same polarity,
+  no comparative, number or role the quote lacks, nothing attached to another role). Quotes attach
+  through the sentence's own [n] markers; a sentence without markers is aligned to the single
+  citation that supports it best;
 - unsupported number: a number written with digits in the answer that occurs in none of the
   answer's citation quotes;
 - valid citation: its quote is non-empty verbatim text of the chunk it names, as stored in the
@@ -24,11 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 import pytrec_eval
 
+from evals.attribution import best_quote_sentence, claim_problems
 from evals.text import (
     content_words,
     fact_present,
     facts_found,
     markers,
+    normalize,
     numbers,
     sentences,
     squad_tokens,
@@ -53,18 +60,42 @@ class StoredChunk:
 # Retrieval ---------------------------------------------------------------------------------------
 
 
+def _plain(text: str) -> str:
+    """Letters and digits only, single-spaced: cells and quotes compare as a reader sees them."""
+    return " ".join(words(normalize(text)))
+
+
+def holds_snippet(chunk_text: str, snippet: str) -> bool:
+    """True when the chunk holds the snippet's words in order (punctuation and case aside)."""
+    needle = _plain(snippet)
+    return bool(needle) and f" {needle} " in f" {_plain(chunk_text)} "
+
+
 def is_relevant(
-    chunk_doc: str, chunk_text: str, source_docs: Sequence[str], facts: Sequence[str]
+    chunk_doc: str,
+    chunk_text: str,
+    source_docs: Sequence[str],
+    facts: Sequence[str],
+    evidence: Sequence[str] = (),
 ) -> bool:
-    return chunk_doc in source_docs and any(fact_present(f, chunk_text) for f in facts)
+    if chunk_doc not in source_docs:
+        return False
+    if evidence:
+        return any(holds_snippet(chunk_text, snippet) for snippet in evidence)
+    return any(fact_present(f, chunk_text) for f in facts)
 
 
 def relevant_chunks(
-    chunks: Mapping[str, StoredChunk], source_docs: Sequence[str], facts: Sequence[str]
+    chunks: Mapping[str, StoredChunk],
+    source_docs: Sequence[str],
+    facts: Sequence[str],
+    evidence: Sequence[str] = (),
 ) -> set[str]:
     """Ids of every indexed chunk that counts as relevant for an item."""
     return {
-        c.chunk_id for c in chunks.values() if is_relevant(c.doc_id, c.text, source_docs, facts)
+        c.chunk_id
+        for c in chunks.values()
+        if is_relevant(c.doc_id, c.text, source_docs, facts, evidence)
     }
 
 
@@ -110,9 +141,10 @@ def fact_coverage(passages_text: Sequence[str], facts: Sequence[str]) -> float:
 # Answer ------------------------------------------------------------------------------------------
 
 
-def key_fact_recall(answer: str, facts: Sequence[str]) -> float:
-    """Share of key facts present in the answer (0 when there are none to find)."""
-    if not facts:
+def key_fact_recall(answer: str, facts: Sequence[str], refused: bool = False) -> float:
+    """Share of key facts present in the answer (0 when there are none to find, and 0 for a
+    declined answer: words of a refusal are no answer)."""
+    if not facts or refused:
         return 0.0
     return sum(facts_found(facts, answer)) / len(facts)
 
@@ -144,11 +176,11 @@ def cosine_similarities(
 
 
 def support(sentence: str, quotes: Sequence[str]) -> float:
-    """Share of the sentence's content words that occur in the quotes."""
+    """Share of the sentence's content words that occur in the quote sentence it rests on."""
     claim = content_words(sentence)
     if not claim:
         return 1.0  # nothing is claimed ("Yes.")
-    evidence = set(words(" ".join(quotes)))
+    evidence = set(words(best_quote_sentence(sentence, quotes)))
     return sum(w in evidence for w in claim) / len(claim)
 
 
@@ -158,22 +190,31 @@ class SentenceSupport:
     cited: tuple[int, ...]
     score: float
     supported: bool
+    problems: tuple[str, ...] = ()
+
+
+def check_sentence(sentence: str, quotes: Sequence[str]) -> tuple[float, list[str]]:
+    """The support score of a sentence against its quotes, and what it says differently."""
+    score = support(sentence, quotes)
+    problems = claim_problems(sentence, best_quote_sentence(sentence, quotes)) if quotes else []
+    return score, problems
 
 
 def sentence_support(answer: str, citations: Sequence[Citation]) -> list[SentenceSupport]:
-    """Each sentence of the answer with the citations attached to it and its support score."""
+    """Each sentence of the answer with the citations attached to it and its support verdict."""
     by_n = {c.n: c for c in citations}
     out = []
     for sent in sentences(answer):
         cited = sorted(n for n in markers(sent) if n in by_n)
-        if cited:
-            score = support(sent, [by_n[n].quote for n in cited])
-        elif citations:
+        if not cited and citations:
             best = max(citations, key=lambda c: support(sent, [c.quote]))
-            cited, score = [best.n], support(sent, [best.quote])
+            cited = [best.n]
+        if cited:
+            score, problems = check_sentence(sent, [by_n[n].quote for n in cited])
         else:
-            score = 0.0
-        out.append(SentenceSupport(sent, tuple(cited), score, score >= SUPPORT_THRESHOLD))
+            score, problems = 0.0, ["no citation"]
+        supported = score >= SUPPORT_THRESHOLD and not problems
+        out.append(SentenceSupport(sent, tuple(cited), score, supported, tuple(problems)))
     return out
 
 

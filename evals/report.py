@@ -96,6 +96,7 @@ def markdown(summary: Mapping[str, Any]) -> str:
             ]
             out.append(f"| {info.label} | " + " | ".join(cells) + " |")
         out.append("")
+    out += _category_markdown(systems[SYSTEM].get("by_category") or {})
     if summary.get("gate"):
         out += [
             "## Gate",
@@ -123,11 +124,45 @@ def markdown(summary: Mapping[str, Any]) -> str:
         info = METRIC_INFO[c["metric"]]
         out.append(
             f"| {c['description']} | {info.label} | {fmt(c['system'], info)} | "
-            f"{fmt(c['control_value'], info)} | {'yes' if c['far_worse'] else '**no**'} |"
+            f"{fmt(c['control_value'], info)} (n={c['n']}) | {_far(c, '**no**')} |"
         )
     out.append("")
     out += _judge_markdown(summary.get("judge"))
     return "\n".join(out) + "\n"
+
+
+def _far(control: Mapping[str, Any], no: str) -> str:
+    if not control.get("applicable", True):
+        return "n/a (too few changed)"
+    return "yes" if control["far_worse"] else no
+
+
+CATEGORY_METRICS = (
+    "hit_at_k",
+    "key_fact_recall",
+    "model_fact_recall",
+    "supported_sentences",
+    "answerable_declined",
+    "unanswerable_declined",
+    "must_not_contain",
+)
+
+
+def _category_markdown(by_category: Mapping[str, Any]) -> list[str]:
+    if len(by_category) < 2:
+        return []
+    infos = [METRIC_INFO[k] for k in CATEGORY_METRICS]
+    out = [
+        "## System by category",
+        "",
+        "| category | rows | " + " | ".join(i.label for i in infos) + " |",
+        "|---|---:|" + "---:|" * len(infos),
+    ]
+    for name, agg in by_category.items():
+        rows = agg["errors"]["n"]
+        cells = ["–" if agg[i.key]["value"] is None else fmt(agg[i.key]["value"], i) for i in infos]
+        out.append(f"| {name} | {rows} | " + " | ".join(cells) + " |")
+    return [*out, ""]
 
 
 def _judge_markdown(judge: Mapping[str, Any] | None) -> list[str]:
@@ -315,8 +350,7 @@ def html_report(
         f"<tr><td>{escape(c['description'])}</td><td>{escape(METRIC_INFO[c['metric']].label)}</td>"
         f"<td class=num>{fmt(c['system'], METRIC_INFO[c['metric']])}</td>"
         f"<td class=num>{fmt(c['control_value'], METRIC_INFO[c['metric']])}</td>"
-        f"<td class={'ok' if c['far_worse'] else 'fail'}>"
-        f"{'yes' if c['far_worse'] else 'no'}</td></tr>"
+        f"<td class={'fail' if c['far_worse'] is False else 'ok'}>{_far(c, 'no')}</td></tr>"
         for c in summary["controls"]
     )
     judge = "".join(

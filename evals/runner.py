@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from evals.controls import CONTROLS, check
+from evals.controls import CONTROLS, check, check_sentences
 from evals.datasets import EvalItem
 from evals.metrics import StoredChunk
 from evals.results import ResultRow
@@ -72,7 +72,7 @@ def run_questions(
             progress.update(task, current=item.id)
             start = time.perf_counter()
             try:
-                answer = asker.ask(item.question, top_k=top_k)
+                answer = asker.ask(item.question, item.history, top_k=top_k)
                 error = None
             except Exception as exc:  # a failing question must show up in the report, not abort it
                 answer = Answer(answer="", refused=False)
@@ -101,13 +101,20 @@ def score_run(run: SystemRun, items: Sequence[EvalItem], embedder: Embedder, k: 
 def run_controls(
     system: SystemRun, items: Sequence[EvalItem], embedder: Embedder, k: int
 ) -> list[dict[str, Any]]:
-    """Score every negative control built from the system's own answers."""
+    """Score every negative control built from the system's own answers. A control that needs
+    model-written sentences is not applicable to a run that only quotes (backend "none")."""
     verdicts: list[dict[str, Any]] = []
+    quotes_only = all((r.backend or "none") == "none" for r in system.rows)
     for control in CONTROLS:
+        if control.needs_model and quotes_only:
+            continue
         rows = control.build(items, system.rows)
-        scored = summarize(items, score_rows(items, rows, system.chunks, embedder, k))["overall"]
-        for verdict in check(control, system.summary["overall"], scored):
-            verdicts.append({**verdict, "description": control.description})
+        records = score_rows(items, rows, system.chunks, embedder, k)
+        if control.per_sentence:
+            found = check_sentences(control, system.records, records)
+        else:
+            found = check(control, system.summary["overall"], summarize(items, records)["overall"])
+        verdicts.extend({**v, "description": control.description} for v in found)
     return verdicts
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from evals.attribution import is_quoted
 from evals.datasets import EvalItem, dataset_names
 from evals.metrics import (
     StoredChunk,
@@ -26,7 +27,7 @@ from evals.metrics import (
 )
 from evals.results import ResultRow
 from evals.stats import count_metric, mean_metric, percentile_metric, ratio_metric
-from evals.text import facts_found, names_role
+from evals.text import facts_found, names_role, sentences
 from rag.embedding import Embedder
 
 
@@ -45,15 +46,20 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("recall_at_k", "recall@k", "retrieval", True),
     MetricInfo("fact_coverage_at_k", "key facts in top-k", "retrieval", True),
     MetricInfo("key_fact_recall", "key-fact recall", "answer", True),
+    MetricInfo("model_fact_recall", "key facts in model-written sentences", "answer", True),
+    MetricInfo("answers_with_model_sentence", "answers keeping a model sentence", "answer", True),
     MetricInfo("role_fact_recall", "role named right", "answer", True),
     MetricInfo("cosine", "cosine to reference", "answer", True),
     MetricInfo("token_f1", "token F1", "answer", True),
     MetricInfo("supported_sentences", "supported sentences", "grounding", True),
+    MetricInfo("supported_model_sentences", "supported model-written sentences", "grounding", True),
+    MetricInfo("supported_quoted_sentences", "supported quoted sentences", "grounding", True),
     MetricInfo("unsupported_numbers", "unsupported numbers", "grounding", False, share=False),
     MetricInfo("citation_validity", "citation validity", "grounding", True),
     MetricInfo("uncited_answers", "answers without citations", "grounding", False, share=False),
     MetricInfo("unanswerable_declined", "unanswerable declined", "refusal", True),
     MetricInfo("answerable_declined", "answerable wrongly declined", "refusal", False),
+    MetricInfo("must_not_contain", "forbidden strings in answers", "safety", False, share=False),
     MetricInfo("latency_median_ms", "latency median (ms)", "latency", False, share=False),
     MetricInfo("latency_p95_ms", "latency p95 (ms)", "latency", False, share=False),
     MetricInfo("errors", "errors", "run", False, share=False),
@@ -76,7 +82,7 @@ def score_rows(
         raise ValueError(f"no result for {len(missing)} item(s): {', '.join(missing[:5])}")
     pairs = [(item, by_id[item.id]) for item in items]
     qrels = {
-        item.id: relevant_chunks(chunks, item.source_docs, item.key_facts)
+        item.id: relevant_chunks(chunks, item.source_docs, item.key_facts, item.evidence)
         for item, _ in pairs
         if item.answerable
     }
@@ -98,9 +104,11 @@ def score_rows(
     )
     records = []
     for item, row in pairs:
+        model_text = " ".join(s for s in sentences(row.answer) if not is_quoted(s))
         rec: dict[str, Any] = {
             "id": item.id,
             "dataset": item.dataset,
+            "category": item.category or "uncategorised",
             "answerable": item.answerable,
             "refused": row.refused,
             "error": row.error,
@@ -111,11 +119,13 @@ def score_rows(
             rec.update(ranking[item.id])
             rec["relevant_in_index"] = len(qrels[item.id])
             rec["fact_coverage"] = fact_coverage(top, item.key_facts)
-            rec["facts_found"] = facts_found(item.key_facts, row.answer)
-            rec["key_fact_recall"] = key_fact_recall(row.answer, item.key_facts)
+            found = facts_found(item.key_facts, row.answer)
+            rec["facts_found"] = [f and not row.refused for f in found]
+            rec["key_fact_recall"] = key_fact_recall(row.answer, item.key_facts, row.refused)
+            rec["model_fact_recall"] = key_fact_recall(model_text, item.key_facts, row.refused)
             role_facts = [f for f in item.key_facts if names_role(f)]
             rec["role_fact_recall"] = (
-                key_fact_recall(row.answer, role_facts) if role_facts else None
+                key_fact_recall(row.answer, role_facts, row.refused) if role_facts else None
             )
             rec["cosine"] = cosines[item.id]
             rec["token_f1"] = token_f1(row.answer, item.reference_answer)
@@ -127,8 +137,13 @@ def score_rows(
                 "cited": list(s.cited),
                 "score": round(s.score, 3),
                 "supported": s.supported,
+                "quoted": is_quoted(s.sentence),
+                "problems": list(s.problems),
             }
             for s in support
+        ]
+        rec["must_not_contain"] = [
+            bad for bad in item.must_not_contain if bad.lower() in row.answer.lower()
         ]
         rec["unsupported_numbers"] = (
             unsupported_numbers(row.answer, row.citations) if claims else []
@@ -160,6 +175,12 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         "recall_at_k": mean_metric([r["recall"] for r in ans], total, note_ret),
         "fact_coverage_at_k": mean_metric([r["fact_coverage"] for r in ans], total, note_ans),
         "key_fact_recall": mean_metric([r["key_fact_recall"] for r in ans], total, note_ans),
+        "model_fact_recall": mean_metric([r["model_fact_recall"] for r in ans], total, note_ans),
+        "answers_with_model_sentence": mean_metric(
+            [float(any(not s["quoted"] for s in r["sentences"])) for r in claiming],
+            total,
+            note_claims,
+        ),
         "role_fact_recall": mean_metric(
             [r["role_fact_recall"] for r in ans if r["role_fact_recall"] is not None],
             total,
@@ -173,6 +194,8 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             total,
             "n = sentences; " + note_claims,
         ),
+        "supported_model_sentences": _sentence_share(claiming, quoted=False, of=total),
+        "supported_quoted_sentences": _sentence_share(claiming, quoted=True, of=total),
         "unsupported_numbers": count_metric(
             [len(r["unsupported_numbers"]) for r in claiming], total, note_claims
         ),
@@ -191,16 +214,33 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         "answerable_declined": mean_metric(
             [float(r["refused"]) for r in ans], total, "answerable rows only"
         ),
+        "must_not_contain": count_metric(
+            [len(r["must_not_contain"]) for r in records], total, "all rows"
+        ),
         "latency_median_ms": percentile_metric([r["latency_ms"] for r in records], 50, total),
         "latency_p95_ms": percentile_metric([r["latency_ms"] for r in records], 95, total),
         "errors": count_metric([int(r["error"] is not None) for r in records], total, "all rows"),
     }
 
 
+def _sentence_share(records: Sequence[dict[str, Any]], *, quoted: bool, of: int) -> dict[str, Any]:
+    kind = "quoted" if quoted else "model-written"
+    picked = [[s for s in r["sentences"] if s["quoted"] == quoted] for r in records]
+    return ratio_metric(
+        [sum(s["supported"] for s in ss) for ss in picked],
+        [len(ss) for ss in picked],
+        of,
+        f"n = {kind} sentences of the rows that answered",
+    )
+
+
 def summarize(items: Sequence[EvalItem], records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Aggregates over all rows and per dataset file."""
-    out: dict[str, Any] = {"overall": aggregate(records), "by_dataset": {}}
+    """Aggregates over all rows, per dataset file and per category."""
+    out: dict[str, Any] = {"overall": aggregate(records), "by_dataset": {}, "by_category": {}}
     for name in dataset_names(items):
         subset = [r for r in records if r["dataset"] == name]
         out["by_dataset"][name] = aggregate(subset)
+    for category in sorted({r["category"] for r in records}):
+        subset = [r for r in records if r["category"] == category]
+        out["by_category"][category] = aggregate(subset)
     return out

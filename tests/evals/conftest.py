@@ -53,7 +53,7 @@ def passage(chunk: StoredChunk, score: float = 1.0) -> Passage:
 
 
 def row(item: EvalItem, answer: str, **kw: object) -> ResultRow:
-    fields: dict[str, object] = {"refused": False, "latency_ms": 100.0, **kw}
+    fields: dict[str, object] = {"refused": False, "latency_ms": 100.0, "backend": "oracle", **kw}
     return ResultRow(
         answer=answer, id=item.id, question=item.question, dataset=item.dataset, **fields
     )  # type: ignore[arg-type]

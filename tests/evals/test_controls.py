@@ -5,12 +5,25 @@ from __future__ import annotations
 
 import pytest
 
-from evals.controls import CONTROLS, change_numbers, check, reword_quote, swap_roles
+from evals.controls import (
+    CONTROLS,
+    change_numbers,
+    failures,
+    flip_comparative,
+    insert_negation,
+    move_numbers,
+    reword_quote,
+    swap_roles,
+)
 from evals.datasets import EvalItem
 from evals.metrics import StoredChunk
 from evals.results import ResultRow
+from evals.runner import SystemRun, run_controls, score_run
 from evals.scoring import score_rows, summarize
+from tests.evals.conftest import cite, passage, row
 from tests.fakes import FakeEmbedder
+
+CONTROLS_BY_NAME = {c.name: c for c in CONTROLS}
 
 
 def test_swap_roles_swaps_both_ways() -> None:
@@ -29,23 +42,72 @@ def test_reword_quote_is_close_but_not_verbatim() -> None:
     assert reword_quote("Python remains the most important") == "remains Python the most important"
 
 
-@pytest.mark.parametrize("control", CONTROLS, ids=lambda c: c.name)
-def test_each_control_scores_far_below_a_good_run_on_its_target(
-    control,
+def test_every_applicable_control_scores_far_below_a_good_run_on_its_target(
     packaged_items: list[EvalItem],
     oracle_run: tuple[list[ResultRow], dict[str, StoredChunk]],
 ) -> None:
     rows, chunks = oracle_run
     embedder = FakeEmbedder()
-    good = summarize(packaged_items, score_rows(packaged_items, rows, chunks, embedder, 5))[
-        "overall"
+    good = score_run(SystemRun("system", rows, chunks, 0.0), packaged_items, embedder, 5)
+    verdicts = run_controls(good, packaged_items, embedder, 5)
+    assert {v["control"] for v in verdicts} == {c.name for c in CONTROLS}
+    assert failures(verdicts) == []
+    applicable = {v["control"] for v in verdicts if v["applicable"]}
+    # The FAQ/quiz references name roles and have verbs to negate (few have numbers: see below).
+    assert {"roles_swapped", "negation_inserted"} <= applicable
+
+
+def test_numbers_moved_to_another_entity_are_no_longer_supported(item_factory) -> None:
+    quote = "The average salary for an ML engineer is £105k and for an AI engineer is £75k."
+    chunk = StoredChunk("c", "doc-a", quote)
+    items = [item_factory(f"i{k}", facts=("£105k",)) for k in range(6)]
+    rows = [
+        row(i, f"{quote} [1]", citations=[cite(1, chunk)], retrieved=[passage(chunk)])
+        for i in items
     ]
-    bad_rows = control.build(packaged_items, rows)
-    bad = summarize(packaged_items, score_rows(packaged_items, bad_rows, chunks, embedder, 5))[
-        "overall"
-    ]
-    for verdict in check(control, good, bad):
-        assert verdict["far_worse"], verdict
+    embedder = FakeEmbedder()
+    good = score_run(SystemRun("system", rows, {"c": chunk}, 0.0), items, embedder, 5)
+    verdicts = run_controls(good, items, embedder, 5)
+    (moved,) = [v for v in verdicts if v["control"] == "numbers_moved"]
+    assert moved["applicable"] and moved["system"] == 1.0 and moved["control_value"] == 0.0
+
+
+def test_a_metric_blind_to_a_corruption_fails_the_gate(
+    packaged_items: list[EvalItem],
+    oracle_run: tuple[list[ResultRow], dict[str, StoredChunk]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """If support ignored negation (as it once did), the negation control must fail the gate."""
+    import evals.metrics
+
+    rows, chunks = oracle_run
+    embedder = FakeEmbedder()
+    good = score_run(SystemRun("system", rows, chunks, 0.0), packaged_items, embedder, 5)
+    monkeypatch.setattr(evals.metrics, "claim_problems", lambda sentence, quote: [])
+    monkeypatch.setattr(evals.metrics, "SUPPORT_THRESHOLD", 0.5)
+    lines = failures(run_controls(good, packaged_items, embedder, 5))
+    assert any("negation_inserted" in line for line in lines), lines
+
+
+def test_sentence_corruptions_change_the_claim_and_keep_markers() -> None:
+    assert insert_negation("ML engineers are paid well") == "ML engineers are not paid well"
+    assert insert_negation("You can start today") == "You cannot start today"
+    assert insert_negation("Nothing to negate here") == "Nothing to negate here"
+    assert (
+        flip_comparative("AI pays More than ML, the highest") == "AI pays Less than ML, the lowest"
+    )
+    assert move_numbers("£105k for ML and £75k for AI") == "£75k for ML and £105k for AI"
+    assert move_numbers("about 27 percent", ["12", "27"]) == "about 12 percent"
+    assert move_numbers("no figures", ["12"]) == "no figures"
+
+
+def test_model_sentences_dropped_keeps_only_quotes(
+    packaged_items: list[EvalItem], item_factory
+) -> None:
+    item = item_factory("x", facts=("pytorch",))
+    r = row(item, "They use PyTorch [1]. “Python is key.” [2]")
+    (dropped,) = CONTROLS_BY_NAME["model_sentences_dropped"].build([item], [r])
+    assert dropped.answer == "“Python is key.” [2]"
 
 
 def test_the_good_run_itself_passes_the_issue_gates(

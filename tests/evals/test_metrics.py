@@ -37,6 +37,26 @@ def test_fact_alternatives_match_case_and_hyphen_insensitively() -> None:
     assert not fact_present("vector database", "vectors and databases")
 
 
+def test_key_facts_match_on_word_boundaries_only() -> None:
+    assert not fact_present("Go", "classic algorithms")
+    assert fact_present("Go|Golang", "backend work in Go.")
+    assert fact_present("£105k", "is £105k (UK)")
+    assert not fact_present("rag", "leverage")
+
+
+def test_a_declined_answer_earns_no_key_fact() -> None:
+    assert key_fact_recall("The guides do not cover Python salaries.", ["python"], True) == 0.0
+
+
+def test_relevance_follows_the_evidence_snippet_when_given() -> None:
+    holder = StoredChunk("h", "doc-a", "Intro.\nML engineers train predictive models, on data.")
+    same_doc = StoredChunk("s", "doc-a", "ML engineers are also mentioned here with models.")
+    chunks = {c.chunk_id: c for c in (holder, same_doc)}
+    snippet = ["ML engineers train predictive models on data"]
+    assert relevant_chunks(chunks, ["doc-a"], ["models"], snippet) == {"h"}
+    assert relevant_chunks(chunks, ["doc-b"], ["models"], snippet) == set()
+
+
 def test_key_fact_recall_counts_each_fact_once() -> None:
     facts = ["python", "sql|java", "kubernetes"]
     assert key_fact_recall("Python and Java", facts) == pytest.approx(2 / 3)
@@ -78,7 +98,7 @@ def test_cosine_is_one_for_identical_text_and_zero_for_an_empty_answer() -> None
 def test_relevant_chunks_need_a_source_doc_and_a_key_fact() -> None:
     other = StoredChunk("x", "doc-x", "predictive models are here too")
     chunks = {c.chunk_id: c for c in (A, B, other)}
-    assert relevant_chunks(chunks, ["doc-a"], ["predictive model"]) == {"a1"}
+    assert relevant_chunks(chunks, ["doc-a"], ["predictive models"]) == {"a1"}
     assert relevant_chunks(chunks, ["doc-a"], ["kubernetes"]) == set()
 
 
@@ -102,7 +122,7 @@ def test_retrieval_at_k_ignores_what_is_below_k() -> None:
 
 
 def test_fact_coverage_is_the_share_of_facts_in_the_passages() -> None:
-    assert fact_coverage([A.text, B.text], ["predictive model", "RAG", "kubernetes"]) == (
+    assert fact_coverage([A.text, B.text], ["predictive models", "RAG", "kubernetes"]) == (
         pytest.approx(2 / 3)
     )
 

@@ -18,7 +18,7 @@ def _run(tmp_path: Path, with_baseline: bool = True) -> tuple[Path, dict]:
             "a",
             question="Is <script>alert(1)</script> safe?",
             reference="ML engineers train predictive models.",
-            facts=("predictive model",),
+            facts=("predictive models",),
         ),
         make_item("u", question="Capital of Australia?", answerable=False),
     ]

@@ -44,7 +44,7 @@ def _tiny() -> list[EvalItem]:
             "a",
             question="qa",
             reference="ML engineers train predictive models.",
-            facts=("predictive model",),
+            facts=("predictive models",),
         ),
         make_item(
             "b", question="qb", reference="AI engineers build applications.", facts=("application",)
