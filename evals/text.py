@@ -50,19 +50,13 @@ STOPWORDS = frozenset(
         "it",
         "its",
         "itself",
-        "more",
-        "most",
         "much",
-        "no",
-        "nor",
-        "not",
         "of",
         "on",
         "or",
         "our",
         "so",
         "such",
-        "than",
         "that",
         "the",
         "their",
@@ -116,12 +110,20 @@ def fact_alternatives(fact: str) -> list[str]:
     return [alt.strip() for alt in fact.split("|") if alt.strip()]
 
 
+def contains_phrase(phrase: str, text: str) -> bool:
+    """True when `phrase` occurs in `text` on word boundaries, case-insensitively ("Go" is not
+    found in "algorithms"); hyphens and whitespace runs are normalised on both sides."""
+    needle = normalize(phrase)
+    if not needle:
+        return False
+    pattern = r"(?<![a-z0-9])" + re.escape(needle) + r"(?![a-z0-9])"
+    return re.search(pattern, normalize(text)) is not None
+
+
 def fact_present(fact: str, text: str) -> bool:
-    """A key fact is present when any `|` alternative occurs in `text` (case-insensitive substring;
-    hyphens and whitespace runs are normalised on both sides so 'Retrieval-Augmented' matches
-    'retrieval augmented')."""
-    haystack = normalize(text)
-    return any(normalize(alt) in haystack for alt in fact_alternatives(fact))
+    """A key fact is present when any `|` alternative occurs in `text` on word boundaries
+    (case-insensitive; 'Retrieval-Augmented' matches 'retrieval augmented')."""
+    return any(contains_phrase(alt, text) for alt in fact_alternatives(fact))
 
 
 def facts_found(facts: Iterable[str], text: str) -> list[bool]:
