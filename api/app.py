@@ -24,6 +24,7 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import GenerationGate
 from api.middleware import RequestContextMiddleware
+from api.openapi import install_openapi
 from api.routes import router
 from rag.config import Settings, get_settings
 from rag.schemas import IngestSummary
@@ -104,6 +105,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware)
     app.include_router(router)
     install_docs(app)
+    install_openapi(app, settings)
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:

@@ -4,6 +4,10 @@ Domain errors come from `rag.errors`; `ApiError` covers the few failures that on
 HTTP layer (authentication, a re-ingest already running). Every error body has the same shape,
 `{"error": {"type": str, "message": str}}`, plus `details` for request validation, so clients
 and people can read it; stack traces only ever go to the server log.
+
+Under `/v1/`, the OpenAI-compatible API, the same errors take OpenAI's shape instead,
+`{"error": {"message", "type", "param", "code"}}`, with this project's error type as `code`, so
+OpenAI clients raise their usual exceptions with the message. The status codes are the same.
 """
 
 from __future__ import annotations
@@ -52,6 +56,15 @@ _STATUS_TYPES = {
     415: "unsupported_media_type",
 }
 
+# OpenAI's `error.type` values, by status; anything else 4xx is an invalid request.
+_OPENAI_TYPES = {
+    401: "authentication_error",
+    403: "permission_error",
+    429: "rate_limit_error",
+}
+
+OPENAI_PATH_PREFIX = "/v1/"
+
 INTERNAL_MESSAGE = "Something went wrong on the server; the error was logged. Please try again."
 
 
@@ -64,12 +77,14 @@ class ApiError(Exception):
         error_type: str,
         message: str,
         headers: Mapping[str, str] | None = None,
+        param: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.error_type = error_type
         self.message = message
         self.headers = dict(headers or {})
+        self.param = param  # the offending request field, for OpenAI-shaped errors
 
 
 def error_body(error_type: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -77,16 +92,38 @@ def error_body(error_type: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"type": error_type, "message": message, **extra}}
 
 
+def openai_error_body(
+    status_code: int, error_type: str, message: str, param: str | None = None
+) -> dict[str, Any]:
+    """OpenAI's error shape; `code` carries this project's error type (`busy`, ...)."""
+    if status_code >= 500:
+        openai_type = "server_error"
+    else:
+        openai_type = _OPENAI_TYPES.get(status_code, "invalid_request_error")
+    return {"error": {"message": message, "type": openai_type, "param": param, "code": error_type}}
+
+
+def uses_openai_errors(path: str) -> bool:
+    """Whether errors on `path` take OpenAI's shape: everything under `/v1/`."""
+    return path.startswith(OPENAI_PATH_PREFIX)
+
+
 def error_response(
     status_code: int,
     error_type: str,
     message: str,
     headers: Mapping[str, str] | None = None,
+    *,
+    path: str = "",
+    param: str | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    return JSONResponse(
-        error_body(error_type, message, **extra), status_code=status_code, headers=headers
-    )
+    """The error as JSON, in OpenAI's shape under `/v1/` and in the project's elsewhere."""
+    if uses_openai_errors(path):
+        body = openai_error_body(status_code, error_type, message, param)
+    else:
+        body = error_body(error_type, message, **extra)
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 def describe_domain_error(exc: CareerRagError) -> tuple[int, str, str, dict[str, str]]:
@@ -116,8 +153,8 @@ def describe_any_error(exc: BaseException) -> tuple[int, str, str, dict[str, str
     return 500, "internal_error", INTERNAL_MESSAGE, {}
 
 
-def internal_error_response() -> JSONResponse:
-    return error_response(500, "internal_error", INTERNAL_MESSAGE)
+def internal_error_response(path: str = "") -> JSONResponse:
+    return error_response(500, "internal_error", INTERNAL_MESSAGE, path=path)
 
 
 def _location(loc: Sequence[Any]) -> str:
@@ -150,25 +187,43 @@ def _readable(errors: Sequence[Any]) -> tuple[str, list[dict[str, str]]]:
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     message, details = _readable(exc.errors())
-    return error_response(422, "validation_error", message, details=details)
+    param = details[0]["field"] if details and details[0]["field"] != "body" else None
+    return error_response(
+        422, "validation_error", message, path=request.url.path, param=param, details=details
+    )
 
 
 async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CareerRagError)
     status, error_type, message, headers = describe_domain_error(exc)
-    return error_response(status, error_type, message, headers)
+    return error_response(status, error_type, message, headers, path=request.url.path)
 
 
 async def _api_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status_code, exc.error_type, exc.message, exc.headers)
+    return error_response(
+        exc.status_code,
+        exc.error_type,
+        exc.message,
+        exc.headers,
+        path=request.url.path,
+        param=exc.param,
+    )
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+        # FastAPI's 400 for a body json.loads cannot even start on (not UTF-8, nested too
+        # deep); like any other malformed JSON body, that is a 422.
+        message = "The request body is not valid JSON (it is not UTF-8, or nested too deep)"
+        details = [{"field": "body", "message": message}]
+        return error_response(
+            422, "validation_error", message, path=request.url.path, details=details
+        )
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     error_type = _STATUS_TYPES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, error_type, detail, exc.headers)
+    return error_response(exc.status_code, error_type, detail, exc.headers, path=request.url.path)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -3,7 +3,8 @@
 A pure ASGI middleware (it must not buffer streamed responses). It takes a well-formed incoming
 `X-Request-ID` or makes a new one, exposes it to every log record of the request (also from
 worker threads, through a context variable) and returns it as a response header. An exception
-no route handled is logged with its traceback and answered with a generic 500 JSON body.
+no route handled is logged with its traceback and answered with a generic 500 JSON body (in
+OpenAI's shape under `/v1/`).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class RequestContextMiddleware:
         except Exception:
             logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not response_started:
-                await internal_error_response()(scope, receive, send_with_id)
+                await internal_error_response(scope["path"])(scope, receive, send_with_id)
         finally:
             logger.info(
                 "%s %s -> %s in %.0f ms",

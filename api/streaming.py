@@ -32,8 +32,9 @@ import anyio
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
-from api.errors import describe_any_error, error_body
+from api.errors import describe_any_error, error_body, openai_error_body
 from api.limits import GenerationGate, Lease
+from api.usage import cut_to_tokens, usage
 from rag.schemas import Answer
 
 logger = logging.getLogger("api.stream")
@@ -175,27 +176,40 @@ def completion_id() -> str:
 
 
 async def completion_chunks(
-    stream: ThreadedIterator[str | Answer], *, model: str
+    stream: ThreadedIterator[str | Answer],
+    *,
+    model: str,
+    prompt_texts: list[str],
+    max_tokens: int | None = None,
+    include_usage: bool = False,
 ) -> AsyncIterator[str]:
     """OpenAI `chat.completion.chunk` data lines, ending with `[DONE]`.
 
     OpenAI clients append every delta and cannot take text back, so these deltas carry the
     verified answer (sent as soon as verification is done), never the unverified draft. The
-    last chunk has `finish_reason: "stop"` and this server's `citations` and `refused` fields.
+    last choice chunk has `finish_reason` ("stop", or "length" when `max_tokens` cut the answer)
+    and this server's `citations` and `refused` fields. With `include_usage`, as OpenAI does,
+    every chunk has `usage: null` and one more chunk, with `choices: []`, carries the counts.
+    A failure mid-stream is an OpenAI-shaped `{"error": {...}}` data line that ends the stream.
     """
     cid, created = completion_id(), int(time.time())
 
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+    def chunk(choices: list[dict[str, Any]], **extra: Any) -> str:
+        if include_usage:
+            extra.setdefault("usage", None)
         return _json(
             {
                 "id": cid,
                 "object": "chat.completion.chunk",
                 "created": created,
                 "model": model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                "choices": choices,
                 **extra,
             }
         )
+
+    def delta(content: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        return chunk([{"index": 0, "delta": content, "finish_reason": finish}], **extra)
 
     try:
         answer: Answer | None = None
@@ -204,12 +218,15 @@ async def completion_chunks(
                 answer = item
         if answer is None:
             raise RuntimeError("the assistant's stream ended without an answer")
-        yield chunk({"role": "assistant", "content": ""})
-        for piece in split_pieces(answer.answer):
-            yield chunk({"content": piece})
+        text, finish = cut_to_tokens(answer.answer, max_tokens)
+        yield delta({"role": "assistant", "content": ""})
+        for piece in split_pieces(text):
+            yield delta({"content": piece})
         citations = [c.model_dump() for c in answer.citations]
-        yield chunk({}, "stop", citations=citations, refused=answer.refused)
+        yield delta({}, finish, citations=citations, refused=answer.refused)
+        if include_usage:
+            yield chunk([], usage=usage(prompt_texts, text).model_dump())
         yield "[DONE]"
     except Exception as exc:
-        _, error_type, message, _ = describe_any_error(exc)
-        yield _json(error_body(error_type, message))
+        status, error_type, message, _ = describe_any_error(exc)
+        yield _json(openai_error_body(status, error_type, message))

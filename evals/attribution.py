@@ -86,6 +86,18 @@ def is_quoted(sentence: str) -> bool:
     return len(bare) > 1 and bare[0] in _QUOTE_OPEN and bare[-1] in _QUOTE_CLOSE
 
 
+def quoted_flags(sentences: Sequence[str]) -> list[bool]:
+    """For each sentence of an answer, whether it lies inside a quotation (“ … ”): a quote of
+    several sentences is split by the sentence splitter, and each of its pieces is quoted."""
+    flags, inside = [], False
+    for sentence in sentences:
+        opens = sentence.count("“")
+        closes = sentence.count("”")
+        flags.append(inside or opens > 0 or is_quoted(sentence))
+        inside = (inside or opens > 0) and closes < opens + int(inside)
+    return flags
+
+
 def claim_problems(sentence: str, quote: str) -> list[str]:
     """Why `sentence` does not say what `quote` says, beyond word overlap (empty: no problem)."""
     problems = []

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evals.attribution import COMPARATIVES, is_quoted
+from evals.attribution import COMPARATIVES, quoted_flags
 from evals.datasets import EvalItem
 from evals.results import ResultRow
 from evals.scoring import METRIC_INFO
@@ -190,7 +190,8 @@ def _model_sentences_dropped(
     items: Sequence[EvalItem], rows: Sequence[ResultRow]
 ) -> list[ResultRow]:
     def quotes_only(r: ResultRow) -> ResultRow:
-        kept = [s for s in sentences(r.answer) if is_quoted(s)]
+        parts = sentences(r.answer)
+        kept = [s for s, quoted in zip(parts, quoted_flags(parts), strict=True) if quoted]
         return r.model_copy(update={"answer": " ".join(kept)})
 
     return [r if r.refused else quotes_only(r) for r in rows]

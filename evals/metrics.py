@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pytrec_eval
@@ -60,6 +61,7 @@ class StoredChunk:
 # Retrieval ---------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _plain(text: str) -> str:
     """Letters and digits only, single-spaced: cells and quotes compare as a reader sees them."""
     return " ".join(words(normalize(text)))

@@ -109,7 +109,7 @@ def run_controls(
         if control.needs_model and quotes_only:
             continue
         rows = control.build(items, system.rows)
-        records = score_rows(items, rows, system.chunks, embedder, k)
+        records = score_rows(items, rows, system.chunks, None, k)
         if control.per_sentence:
             found = check_sentences(control, system.records, records)
         else:

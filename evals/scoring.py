@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evals.attribution import is_quoted
+from evals.attribution import quoted_flags
 from evals.datasets import EvalItem, dataset_names
 from evals.metrics import (
     StoredChunk,
@@ -71,11 +71,12 @@ def score_rows(
     items: Sequence[EvalItem],
     rows: Sequence[ResultRow],
     chunks: Mapping[str, StoredChunk],
-    embedder: Embedder,
+    embedder: Embedder | None,
     k: int,
 ) -> list[dict[str, Any]]:
     """One record of scores per item, in item order. `chunks` is the index the system retrieved
-    from (FAQ chunks already left out in hard mode), used for relevance and citation checks."""
+    from (FAQ chunks already left out in hard mode), used for relevance and citation checks.
+    Without an embedder the cosine to the reference is left out (the controls need none)."""
     by_id = {row.id: row for row in rows}
     missing = [item.id for item in items if item.id not in by_id]
     if missing:
@@ -91,20 +92,16 @@ def score_rows(
     }
     ranking = retrieval_scores(ranked, qrels, k)
     answerable = [(item, row) for item, row in pairs if item.answerable]
-    cosines = dict(
-        zip(
-            [item.id for item, _ in answerable],
-            cosine_similarities(
-                embedder,
-                [row.answer for _, row in answerable],
-                [i.reference_answer for i, _ in answerable],
-            ),
-            strict=True,
-        )
-    )
+    cosines: dict[str, float] = {}
+    if embedder is not None:
+        answers = [row.answer for _, row in answerable]
+        references = [i.reference_answer for i, _ in answerable]
+        similarities = cosine_similarities(embedder, answers, references)
+        cosines = dict(zip([item.id for item, _ in answerable], similarities, strict=True))
     records = []
     for item, row in pairs:
-        model_text = " ".join(s for s in sentences(row.answer) if not is_quoted(s))
+        parts = sentences(row.answer)
+        model_text = " ".join(s for s, q in zip(parts, quoted_flags(parts), strict=True) if not q)
         rec: dict[str, Any] = {
             "id": item.id,
             "dataset": item.dataset,
@@ -127,7 +124,7 @@ def score_rows(
             rec["role_fact_recall"] = (
                 key_fact_recall(row.answer, role_facts, row.refused) if role_facts else None
             )
-            rec["cosine"] = cosines[item.id]
+            rec["cosine"] = cosines.get(item.id)
             rec["token_f1"] = token_f1(row.answer, item.reference_answer)
         claims = not row.refused and bool(row.answer.strip())
         support = sentence_support(row.answer, row.citations) if claims else []
@@ -137,10 +134,10 @@ def score_rows(
                 "cited": list(s.cited),
                 "score": round(s.score, 3),
                 "supported": s.supported,
-                "quoted": is_quoted(s.sentence),
+                "quoted": quoted,
                 "problems": list(s.problems),
             }
-            for s in support
+            for s, quoted in zip(support, quoted_flags([s.sentence for s in support]), strict=True)
         ]
         rec["must_not_contain"] = [
             bad for bad in item.must_not_contain if bad.lower() in row.answer.lower()
@@ -186,7 +183,9 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             total,
             "key facts naming a role, on the answerable rows that have one",
         ),
-        "cosine": mean_metric([r["cosine"] for r in ans], total, note_ans),
+        "cosine": mean_metric(
+            [r["cosine"] for r in ans if r["cosine"] is not None], total, note_ans
+        ),
         "token_f1": mean_metric([r["token_f1"] for r in ans], total, note_ans),
         "supported_sentences": ratio_metric(
             [sum(s["supported"] for s in r["sentences"]) for r in claiming],

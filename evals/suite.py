@@ -48,6 +48,7 @@ class RunSpec:
 class Suite:
     runs: list[RunSpec]
     frozen: dict[str, str]  # dataset path (relative to evals/datasets) -> sha256 of its bytes
+    verifier: bool = False  # also gate on the verifier benchmark (evals/baselines/verifier.json)
 
 
 def _check_bounds(bounds: dict[str, dict[str, float]], where: str) -> None:
@@ -78,7 +79,7 @@ def load_suite(path: Path = SUITE_PATH) -> Suite:
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
         raise ValueError(f"{path.name}: run names must be unique")
-    return Suite(runs, dict(data.get("frozen", {})))
+    return Suite(runs, dict(data.get("frozen", {})), bool(data.get("verifier", False)))
 
 
 def sha256_of(path: Path) -> str:
@@ -181,11 +182,29 @@ def run_suite(
             f"{spec.name}: {'pass' if not failed else f'{len(failed)} failure(s)'} "
             f"({report['runs'][spec.name]['seconds']} s)"
         )
+    if suite.verifier and not only:
+        problems += _verifier(settings, embedder, report, console)
     report["passed"] = not problems
     output.mkdir(parents=True, exist_ok=True)
     (output / "suite.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (output / "suite.md").write_text(suite_markdown(report), encoding="utf-8")
     return (0 if not problems else 1), report
+
+
+def _verifier(
+    settings: Settings, embedder: Any, report: dict[str, Any], console: Console
+) -> list[str]:
+    """Run the verifier benchmark against its recorded minimums; its failures, labelled."""
+    from evals.verifier import BASELINE_PATH, gate_failures, load_targets, run_benchmark
+
+    targets = load_targets(BASELINE_PATH)
+    if targets is None:
+        return [f"verifier: {BASELINE_PATH.name} is missing"]
+    summary = run_benchmark(settings, embedder, targets=targets, console=console)
+    failed = gate_failures(summary["kinds"], targets)
+    report["verifier"] = {"kinds": summary["kinds"], "failures": failed}
+    console.print(f"verifier benchmark: {'pass' if not failed else f'{len(failed)} failure(s)'}")
+    return [f"verifier: {line}" for line in failed]
 
 
 SUITE_COLUMNS = (
@@ -218,6 +237,18 @@ def suite_markdown(report: dict[str, Any]) -> str:
         verdict = "pass" if not run["failures"] else f"**{len(run['failures'])} failed**"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {verdict} |")
     lines.append("")
+    if report.get("verifier"):
+        lines += [
+            "## Verifier benchmark",
+            "",
+            "| kind | n | rejected | accepted |",
+            "|---|---:|---:|---:|",
+        ]
+        for kind, v in report["verifier"]["kinds"].items():
+            shares = [v.get("rejected"), v.get("accepted")]
+            cells = ["–" if x is None else f"{x:.3f}" for x in shares]
+            lines.append(f"| {kind} | {v['n']} | " + " | ".join(cells) + " |")
+        lines.append("")
     if report["problems"]:
         lines += ["## Failures", "", *[f"- {p}" for p in report["problems"]], ""]
     return "\n".join(lines)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
-from rag.config import get_settings
+from rag.config import default_corpus_dir, default_data_dir, get_settings
 from rag.embedding import Embedder
 from rag.errors import CareerRagError
 from rag.schemas import IngestSummary
@@ -19,25 +20,36 @@ from rag.schemas import IngestSummary
 EXIT_INTERRUPTED = 130
 EXIT_NOTHING_INGESTED = 1
 
+EXAMPLES = """\
+examples:
+  career-rag ingest                       # incremental: a no-op when nothing changed
+  career-rag ingest --json                # the same, printing only the summary JSON
+  career-rag ingest --corpus articles/ --data-dir /srv/career-rag
+"""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = (
+    # Wrapped here: the examples below need the raw formatter, which does not wrap.
+    parser.description = textwrap.fill(
         "Chunk, embed and store the corpus articles in Chroma. Incremental: unchanged articles "
         "are skipped without embedding, changed ones replaced, removed ones deleted. A file that "
-        "cannot be read is reported and keeps its previously ingested chunks."
+        "cannot be read is reported and keeps its previously ingested chunks.",
+        width=78,
     )
+    parser.epilog = EXAMPLES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "--corpus",
         type=Path,
         metavar="DIR",
         help="folder of *.txt articles plus sources.json "
-        "(default: CAREER_RAG_CORPUS_DIR or ./corpus)",
+        f"(default: CAREER_RAG_CORPUS_DIR, else {default_corpus_dir()})",
     )
     parser.add_argument(
         "--data-dir",
         type=Path,
         metavar="DIR",
-        help="where the index lives (default: CAREER_RAG_DATA_DIR or ./.data)",
+        help=f"where the index lives (default: CAREER_RAG_DATA_DIR, else {default_data_dir()})",
     )
     parser.add_argument(
         "--json",

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from rag.evidence import Evidence
 from rag.schemas import Citation
+from rag.text import normalise_space
 from rag.verify import Supported
 
-TARGET_SENTENCES = 3
+# Four sentences: on the bank's dev split (--llm none) three gave key-fact recall 0.418 at 65
+# words an answer, four 0.490 at 88 words, five 0.495 at 110 words.
+TARGET_SENTENCES = 4
 
 
 def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[Citation]]:
@@ -44,7 +47,7 @@ def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[
                     quote=ev.text,
                 )
             )
-        text = sentence.text.rstrip()
+        text = normalise_space(sentence.text)  # a list unit's lines read as one sentence
         if sentence.quoted:
             text = f"“{text}”"
         elif text[-1:] not in ".!?":

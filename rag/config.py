@@ -1,10 +1,17 @@
 """Every setting of career-rag in one place, read from `CAREER_RAG_*` environment variables.
 
 Nothing else in the project reads `os.environ`; code asks `get_settings()` instead.
+
+Where state lives does not depend on the working directory: run from a source checkout (the folder
+holding pyproject.toml and corpus/), the index is that folder's `.data/` and the articles its
+`corpus/`; installed anywhere else, both live in the user data dir, `$XDG_DATA_HOME/career-rag`
+(by default `~/.local/share/career-rag`, articles in its `corpus/`). A data or corpus dir given
+explicitly (flag or `CAREER_RAG_*` variable) is taken as given, relative to the working directory.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,7 +20,39 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LLMBackendName = Literal["local", "openai", "none"]
-LocalModelName = Literal["gemma3-270m", "smollm2-135m"]
+LocalModelName = Literal["gemma3-270m", "smollm2-135m", "qwen2.5-0.5b", "qwen2.5-1.5b"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root(package_dir: Path = _PACKAGE_DIR) -> Path | None:
+    """The source checkout the package runs from (the folder above it holding pyproject.toml and
+    corpus/), or None when it is installed elsewhere."""
+    checkout = package_dir.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "corpus").is_dir():
+        return checkout
+    return None
+
+
+def user_data_dir() -> Path:
+    """Where an installed career-rag keeps its state: `$XDG_DATA_HOME/career-rag`, by default
+    `~/.local/share/career-rag` (the XDG base-directory spec ignores a relative value)."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or "")
+    if not base.is_absolute():
+        base = Path.home() / ".local" / "share"
+    return base / "career-rag"
+
+
+def default_data_dir() -> Path:
+    """The checkout's `.data/`, else the user data dir: absolute, the same from any folder."""
+    root = project_root()
+    return root / ".data" if root else user_data_dir()
+
+
+def default_corpus_dir() -> Path:
+    """The checkout's `corpus/`, else `corpus/` in the user data dir."""
+    root = project_root()
+    return root / "corpus" if root else user_data_dir() / "corpus"
 
 
 class Settings(BaseSettings):
@@ -21,9 +60,18 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CAREER_RAG_", extra="ignore")
 
-    # Where state lives.
-    data_dir: Path = Path(".data")
-    corpus_dir: Path = Path("corpus")
+    # Where state lives. The defaults are absolute (see the module docstring); a value given
+    # explicitly stays as given, so a relative one means relative to the working directory.
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Index, ingest record and assembled models (default: the checkout's .data/, "
+        "else ~/.local/share/career-rag).",
+    )
+    corpus_dir: Path = Field(
+        default_factory=default_corpus_dir,
+        description="The articles and sources.json (default: the checkout's corpus/, else "
+        "corpus/ in the user data dir).",
+    )
     chroma_url: str | None = Field(
         default=None, description="Chroma server URL (http://host:port); embedded when unset."
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.retrieve import Chunk, Hit, HybridRetriever, expand_terms
-from rag.text import DOMAIN_STEMS, content_terms, words
+from rag.text import content_terms, words
 
 LEXICAL_WEIGHT = 0.35  # share of question terms a sentence contains, added to its cosine
 RANK_WEIGHT = 0.04  # a small nudge towards passages the retriever ranked higher
@@ -25,6 +25,9 @@ FAQ_MATCH_FLOOR = 0.6  # an FAQ question this similar to the user's is asking th
 FAQ_MATCH_WEIGHT = 1.0  # ...and its answer sentences gain (similarity - floor) * weight
 SOURCE_WEIGHT = 0.15  # for sentences of the article the question names ("in the lesson")
 _QA_PREFIX = re.compile(r"^[QA]\s*:\s*")
+_BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
+MAX_LIST_ITEMS = 10  # a lead-in gathers at most this many following lines as its items
+MAX_ITEM_WORDS = 12  # an unbulleted line this short right after a lead-in reads as an item
 
 
 @dataclass(frozen=True, eq=False)  # identity equality: vectors are arrays
@@ -38,28 +41,28 @@ class Evidence:
     score: float  # similarity + lexical + rank terms: the selection order
 
 
-def question_terms(question: str) -> set[str]:
-    """The question's topical terms: content words that are not the domain's own vocabulary."""
-    return {t for t in content_terms(question) if t not in DOMAIN_STEMS}
+def question_terms(question: str, common: frozenset[str]) -> set[str]:
+    """The question's topical terms: content words not common across the corpus."""
+    return {t for t in content_terms(question) if t not in common}
 
 
 def candidate_sentences(
     question_vector: np.ndarray, question: str, hits: list[Hit], retriever: HybridRetriever
 ) -> list[Evidence]:
     """Every statement sentence of the hits, scored against the question, best first."""
-    asked = content_terms(question)
-    topical = question_terms(question) or asked
+    index = retriever.index
+    topical = question_terms(question, index.common_terms) or content_terms(question)
     terms = set(expand_terms(sorted(topical)))
     n_terms = len(topical)
-    source_words = retriever.index.source_words
+    named = index.named_sources(question)
     candidates: list[Evidence] = []
     for rank, hit in enumerate(hits):
         headings = {h.strip() for h in (hit.chunk.section or "").split("·")}
         sentences, vectors = retriever.sentences(hit.chunk)
-        boost = SOURCE_WEIGHT if asked & source_words.get(hit.chunk.doc_id, frozenset()) else 0.0
+        boost = SOURCE_WEIGHT if hit.chunk.doc_id in named else 0.0
         if hit.chunk.kind == "faq":
             boost += _faq_match(sentences, vectors, question_vector)
-        for sentence, vector in zip(sentences, vectors, strict=True):
+        for sentence, vector in evidence_units(hit.chunk.text, sentences, vectors):
             if len(words(sentence)) < MIN_WORDS or sentence.rstrip().endswith("?"):
                 continue  # short headings and FAQ question lines are not claims
             if any(sentence.strip() in h for h in headings):
@@ -73,6 +76,44 @@ def candidate_sentences(
             candidates.append(Evidence(sentence, hit.chunk, vector, similarity, score))
     candidates.sort(key=lambda e: e.score, reverse=True)
     return candidates
+
+
+def evidence_units(
+    text: str, sentences: list[str], vectors: np.ndarray
+) -> list[tuple[str, np.ndarray]]:
+    """The chunk's sentences as evidence units: a list's lead-in ("...include:") is joined with
+    its items into one unit, the verbatim slice of the chunk from the lead-in to its last item,
+    whose vector is the mean of theirs. Other sentences stand alone."""
+    units: list[tuple[str, np.ndarray]] = []
+    i = 0
+    offset = 0
+    while i < len(sentences):
+        sentence, vector = sentences[i], vectors[i]
+        start = text.find(sentence, offset)
+        offset = start + len(sentence) if start >= 0 else offset
+        j = i + 1
+        if sentence.rstrip().endswith(":") and start >= 0:
+            while j < len(sentences) and j - i <= MAX_LIST_ITEMS and _is_item(sentences[j]):
+                j += 1
+        if j - i > 1:
+            end = start
+            for item in sentences[i + 1 : j]:
+                found = text.find(item, end)
+                end = (found + len(item)) if found >= 0 else end
+            mean = vectors[i:j].mean(axis=0)
+            units.append((text[start:end], mean / (np.linalg.norm(mean) or 1.0)))
+            offset = end
+        else:
+            units.append((sentence, vector))
+        i = j
+    return units
+
+
+def _is_item(sentence: str) -> bool:
+    """A list item: a bullet, or a short line that is neither a question nor a new lead-in."""
+    if _BULLET.match(sentence):
+        return True
+    return len(words(sentence)) <= MAX_ITEM_WORDS and not sentence.rstrip().endswith(("?", ":"))
 
 
 def _faq_match(sentences: list[str], vectors: np.ndarray, question_vector: np.ndarray) -> float:

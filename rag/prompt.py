@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rag.evidence import Evidence
 from rag.llm.base import Message
+from rag.text import normalise_space
 
 SYSTEM = (
     "You answer questions about AI engineer and machine learning engineer careers. "
@@ -17,7 +18,7 @@ SYSTEM = (
 
 
 def build_messages(question: str, evidence: list[Evidence]) -> list[Message]:
-    facts = "\n".join(f"[{i}] {ev.text}" for i, ev in enumerate(evidence, start=1))
+    facts = "\n".join(f"[{i}] {normalise_space(ev.text)}" for i, ev in enumerate(evidence, start=1))
     return [
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": f"Facts:\n{facts}\n\nQuestion: {question}"},

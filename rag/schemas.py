@@ -47,6 +47,11 @@ class Answer(BaseModel):
         default=None, description="The question as rewritten from the conversation, when it was."
     )
     backend: str | None = None
+    coverage: Literal["answer", "partial", "decline"] | None = Field(
+        default=None,
+        description="answer; partial (what the guides do not give is said, then what they do, "
+        "quoted; refused is true); decline (refused).",
+    )
 
 
 class Turn(BaseModel):

@@ -32,15 +32,9 @@ STOPWORDS = frozenset(
 # signal about whether a *specific* question is covered.
 DOMAIN_TERMS = frozenset(
     """ai ml machine learning engineer engineers engineering artificial intelligence role roles
-    career careers job jobs work working difference different between vs versus better best
-    should choose choosing become becoming path paths need needs needed important
-    guide guides article articles author authors newsletter lesson post writer says suggest
+    career careers job jobs work working difference different between vs versus
     """.split()
 )
-
-
-def _stemmed(vocabulary: frozenset[str]) -> frozenset[str]:
-    return frozenset(stem(w) for w in vocabulary)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -61,8 +55,10 @@ def split_sentences(text: str) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens (keeps digits and in-word apostrophes)."""
-    return _WORD.findall(text.lower().replace("’", "'"))
+    """Lower-cased word tokens (keeps digits and in-word apostrophes; a possessive "'s" is
+    dropped, so "guide's" is "guide")."""
+    tokens = _WORD.findall(text.lower().replace("’", "'"))
+    return [t[:-2] if t.endswith("'s") else t for t in tokens]
 
 
 def stem(word: str) -> str:
@@ -119,9 +115,6 @@ def proper_names(text: str) -> set[str]:
 def word_prefixes(vocabulary: frozenset[str], length: int) -> frozenset[str]:
     """Every prefix, up to `length` letters, of the given words."""
     return frozenset(word[:k] for word in vocabulary for k in range(1, length + 1))
-
-
-DOMAIN_STEMS = _stemmed(DOMAIN_TERMS)
 
 
 def normalise_space(text: str) -> str:

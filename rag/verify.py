@@ -3,7 +3,8 @@
 Each draft sentence is aligned to the candidate evidence sentences (all statement sentences of
 the retrieved passages) by embedding similarity plus lexical containment. A sentence is kept only
 if an aligned evidence sentence also contains every number, amount, year and proper name it states,
-and does not talk about the other role. The citation comes from this alignment, never from the
+and says the same thing of the same entity (`rag.claims.meaning_changes`: polarity, degree words,
+what attaches to which role). The citation comes from this alignment, never from the
 model's own markers, so it cannot point outside the retrieved passages. Composing the final text
 is left to `rag.answer`.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.claims import meaning_changes
 from rag.embedding import Embedder
 from rag.evidence import Evidence
 from rag.text import content_terms, numbers, proper_names, split_sentences, words
@@ -88,14 +90,14 @@ def unsupported_facts(sentence: str, evidence_text: str) -> list[str]:
     return missing
 
 
-def contradicts_role(sentence: str, evidence_text: str) -> bool:
-    """True when the sentence is about exactly one role and the evidence only about the other."""
-    said, source = roles(sentence), roles(evidence_text)
-    return len(said) == 1 and len(source) == 1 and said != source
+def verify(
+    draft: str, pool: list[Evidence], embedder: Embedder, common: frozenset[str] = frozenset()
+) -> Verification:
+    """Align each draft sentence to `pool`; keep, replace by its quote, or drop it (with why).
 
-
-def verify(draft: str, pool: list[Evidence], embedder: Embedder) -> Verification:
-    """Align each draft sentence to `pool`; keep, replace by its quote, or drop it (with why)."""
+    `common` are the corpus's everyday terms ("engineer", "role"): containment is measured on
+    the other content words, so "The ML Engineer is the builder" is not supported by "The ML
+    Engineer is the specialist" just because two of its three words are common ones."""
     result = Verification()
     # Fragments ("1.", "The frameworks are:") state nothing checkable.
     sentences = [
@@ -115,7 +117,7 @@ def verify(draft: str, pool: list[Evidence], embedder: Embedder) -> Verification
             continue
         similarities = pool_matrix @ vector
         order = np.argsort(-similarities)[:ALIGN_CANDIDATES]
-        terms = content_terms(sentence)
+        terms = content_terms(sentence) - common or content_terms(sentence)
         reason = "nothing in the guides supports it"
         support: Evidence | None = None
         for i in order:
@@ -127,8 +129,9 @@ def verify(draft: str, pool: list[Evidence], embedder: Embedder) -> Verification
             if missing:
                 reason = "states " + ", ".join(sorted(missing)) + " which its evidence does not"
                 continue
-            if contradicts_role(sentence, ev.text):
-                reason = "attributes to one role what the evidence says of the other"
+            changes = meaning_changes(sentence, ev.text)
+            if changes:
+                reason = "; ".join(changes)
                 continue
             support = ev
             break

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from rag.coverage import FEATURES, CoverageModel
 from rag.llm.base import Message
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -52,3 +53,12 @@ class ScriptedLLM:
 
     def ready(self) -> bool:
         return True
+
+
+def fake_coverage_model() -> CoverageModel:
+    """A coverage model for the fake embedder's similarities (the packaged one is fitted to
+    MiniLM's): answers when the evidence holds the question's topic words and the question names
+    nothing the corpus lacks."""
+    weights = dict.fromkeys(FEATURES, 0.0)
+    weights.update(topic_overlap=10.0, unknown_specifics=-10.0, figure_missing=-10.0)
+    return CoverageModel(weights, bias=-5.0, threshold=0.5, partial_similarity=0.7)

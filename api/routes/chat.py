@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, GateDep, SettingsDep
-from api.schemas import ChatRequest
+from api.schemas import ChatRequest, ErrorResponse
 from api.streaming import LeasedEventSourceResponse, chat_events, open_stream
 from rag.config import Settings
 from rag.errors import InvalidQuestionError
@@ -22,8 +22,12 @@ from rag.schemas import Answer
 router = APIRouter(tags=["chat"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Empty or too long question, unknown field, bad top_k, bad JSON"},
-    503: {"description": "Busy (see Retry-After) or index not ready"},
+    422: {
+        "model": ErrorResponse,
+        "description": "Empty or too long question, unknown field, bad top_k, bad JSON",
+    },
+    502: {"model": ErrorResponse, "description": "The LLM behind the server did not answer"},
+    503: {"model": ErrorResponse, "description": "Busy (see Retry-After) or index not ready"},
 }
 
 

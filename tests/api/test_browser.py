@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selenium import webdriver
@@ -13,8 +15,11 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.api.browser import start_chromium
-from tests.api.conftest import PASSAGES, REFUSAL, FakeAssistant, LiveServer
+from api.app import create_app
+from rag.config import Settings
+from rag.schemas import Answer, Citation, DocumentInfo
+from tests.api.browser import axe_source, axe_violations, start_chromium
+from tests.api.conftest import PASSAGES, REFUSAL, FakeAssistant, FakeIngest, LiveServer
 
 pytestmark = pytest.mark.real
 
@@ -139,3 +144,223 @@ def test_api_docs_render_without_internet(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 5
     )
     assert "/v1/chat/completions" in browser.find_element(By.TAG_NAME, "body").text
+
+
+# -- a longer conversation: four guides, and a citation whose quote is a list ------------------
+
+LIST_LEAD_IN = "A Machine Learning Engineer’s main responsibilities include:"
+LIST_ITEMS = [
+    "Research to gain domain knowledge",
+    "Model development by training and optimizing algorithms",
+    "Cleaning and normalizing raw data",
+]
+LIST_QUOTE = "\n".join([LIST_LEAD_IN, *(f"- {item}" for item in LIST_ITEMS)])
+GUIDE_TITLES = [
+    "AI Engineer vs ML Engineer: The Definitive 2026 Career Guide",
+    "AI Engineering vs Machine Learning Engineering",
+    "Choosing the career track that fits your strengths",
+    "Machine Learning vs AI Engineering: What's the Difference?",
+]
+VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+class GuidesAssistant(FakeAssistant):
+    """The fake, over four guides, adding a third citation whose quote is a lead-in and a list."""
+
+    def _answer(self, question: str, top_k: int | None) -> Answer:
+        answer = super()._answer(question, top_k)
+        if answer.refused:
+            return answer
+        listed = Citation(
+            n=3,
+            doc_id="ai-engineer-vs-ml-engineer-definitive-2026-guide",
+            title=GUIDE_TITLES[0],
+            chunk_id="ai-engineer-vs-ml-engineer-definitive-2026-guide#4",
+            section="Responsibilities",
+            quote=LIST_QUOTE,
+        )
+        return answer.model_copy(
+            update={
+                "answer": f"{answer.answer} Their duties are listed in one guide [3].",
+                "citations": [*answer.citations, listed],
+            }
+        )
+
+    def documents(self) -> list[DocumentInfo]:
+        return [
+            DocumentInfo(
+                doc_id=f"guide-{i}",
+                title=title,
+                publisher="A publisher <i>with markup</i>" if i == 0 else None,
+                chunks=10,
+                content_hash="sha256:abc",
+                ingested_at="2026-01-01T00:00:00Z",
+            )
+            for i, title in enumerate(GUIDE_TITLES)
+        ]
+
+
+@pytest.fixture
+def guides_server(api_settings: Settings, fake_ingest: FakeIngest) -> Iterator[LiveServer]:
+    assistant = GuidesAssistant()
+    server = LiveServer(create_app(api_settings, lambda _s: assistant, fake_ingest)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def axe(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """axe-core, fetched once into pytest's cache folder (or a temp folder without the cache)."""
+    cache = getattr(pytestconfig, "cache", None)
+    folder = cache.mkdir("axe-core") if cache else tmp_path_factory.mktemp("axe-core")
+    return axe_source(Path(folder))
+
+
+def open_list_citation(driver: webdriver.Chrome, server: LiveServer) -> WebElement:
+    """Three exchanges (so the page scrolls), then citation [3] of the last answer opened by
+    keyboard; returns the opened passage."""
+    driver.get(server.url)
+    for asked in range(3):
+        turn = ask(driver, f"What does an AI engineer do? ({asked + 1})", asked)
+    assert driver.execute_script("return document.documentElement.scrollHeight > innerHeight")
+    marker = turn.find_element(By.CSS_SELECTOR, '.answer-text button.cite[data-n="3"]')
+    marker.send_keys(Keys.ENTER)
+    passage = turn.find_element(By.CSS_SELECTOR, ".passage")
+    WebDriverWait(driver, WAIT_S).until(lambda d: passage.is_displayed())
+    return passage
+
+
+GEOMETRY = """
+const passage = arguments[0];
+const r = passage.getBoundingClientRect();
+const composer = document.querySelector(".composer").getBoundingClientRect();
+// Inside the corners (rounded ones do not take hits) and the middle: is the passage on top?
+const inset = 10;
+const points = [[r.left + inset, r.top + inset], [r.right - inset, r.top + inset],
+  [r.left + inset, r.bottom - inset], [r.right - inset, r.bottom - inset],
+  [(r.left + r.right) / 2, (r.top + r.bottom) / 2]];
+const hidden = points.filter(([x, y]) => {
+  const hit = document.elementFromPoint(x, y);
+  return !hit || !passage.contains(hit);
+}).length;
+return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: innerWidth,
+  height: innerHeight, composerTop: composer.top, hidden};
+"""
+
+
+def fully_visible(box: dict[str, Any]) -> bool:
+    return (
+        box["top"] >= 0
+        and box["left"] >= 0
+        and box["right"] <= box["width"]
+        and box["bottom"] <= min(box["height"], box["composerTop"])
+        and box["hidden"] == 0
+    )
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_opened_citation_is_fully_visible_above_the_composer(
+    viewport: str, guides_server: LiveServer, tmp_path: Path
+) -> None:
+    """An opened passage at the bottom of a long conversation scrolls clear of the fixed
+    composer, at desktop and phone sizes; a screenshot of each is kept."""
+    width, height = VIEWPORTS[viewport]
+    driver = start_chromium(tmp_path / "profile", width=width, height=height)
+    try:
+        passage = open_list_citation(driver, guides_server)
+        boxes: list[dict[str, Any]] = []
+
+        def settled(d: webdriver.Chrome) -> bool:
+            boxes.append(d.execute_script(GEOMETRY, passage))
+            return fully_visible(boxes[-1])
+
+        try:
+            WebDriverWait(driver, 5, poll_frequency=0.1).until(settled)
+        finally:
+            shot = tmp_path / f"citation-{viewport}.png"
+            driver.save_screenshot(str(shot))
+            print(f"screenshot: {shot}")
+        assert fully_visible(boxes[-1]), boxes[-1]
+        assert shot.stat().st_size > 10_000
+        assert driver.execute_script("return innerWidth") == width
+    finally:
+        driver.quit()
+
+
+def test_a_quoted_list_shows_its_lead_in_and_items_as_text(
+    browser: webdriver.Chrome, guides_server: LiveServer
+) -> None:
+    """Newlines in a quote are kept: the lead-in line, then one list item per line."""
+    passage = open_list_citation(browser, guides_server)
+    quote = passage.find_element(By.CSS_SELECTOR, ".passage-quote")
+    assert quote.find_element(By.CSS_SELECTOR, "p").text == LIST_LEAD_IN
+    items = quote.find_elements(By.CSS_SELECTOR, "ul > li")
+    assert [item.text for item in items] == LIST_ITEMS
+    # Opened by keyboard, announced, and the buttons say which one is open.
+    marker = passage.find_element(By.XPATH, "ancestor::article").find_element(
+        By.CSS_SELECTOR, '.answer-text button.cite[data-n="3"]'
+    )
+    assert marker.get_attribute("aria-expanded") == "true"
+    assert passage.get_attribute("aria-live") == "polite"
+    # Close returns the focus to the button that opened the passage.
+    passage.find_element(By.CSS_SELECTOR, ".passage-close").send_keys(Keys.ENTER)
+    assert not passage.is_displayed()
+    assert browser.switch_to.active_element == marker
+
+
+def test_header_describes_the_indexed_guides(
+    browser: webdriver.Chrome, guides_server: LiveServer
+) -> None:
+    """The header counts and lists the guides from GET /documents (as text, not markup)."""
+    browser.get(guides_server.url)
+    tagline = browser.find_element(By.ID, "tagline")
+    WebDriverWait(browser, WAIT_S).until(lambda d: "four career guides" in tagline.text)
+    summary = browser.find_element(By.CSS_SELECTOR, "#guides summary")
+    summary.send_keys(Keys.ENTER)
+    items = browser.find_elements(By.CSS_SELECTOR, "#guide-list li")
+    WebDriverWait(browser, WAIT_S).until(lambda d: items[0].is_displayed())
+    assert [i.text.split(" — ")[0] for i in items] == GUIDE_TITLES
+    assert "<i>with markup</i>" in items[0].text
+
+
+class NoGuidesAssistant(FakeAssistant):
+    def documents(self) -> list[DocumentInfo]:
+        return []
+
+
+def test_header_says_when_no_guide_is_indexed(
+    browser: webdriver.Chrome, api_settings: Settings, fake_ingest: FakeIngest
+) -> None:
+    assistant = NoGuidesAssistant()
+    server = LiveServer(create_app(api_settings, lambda _s: assistant, fake_ingest)).start()
+    try:
+        browser.get(server.url)
+        tagline = browser.find_element(By.ID, "tagline")
+        WebDriverWait(browser, WAIT_S).until(lambda d: "No career guide is indexed" in tagline.text)
+        assert "career-rag ingest" in tagline.text
+        assert not browser.find_element(By.ID, "guides").is_displayed()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_page_has_no_serious_or_critical_accessibility_violations(
+    viewport: str, guides_server: LiveServer, axe: str, tmp_path: Path
+) -> None:
+    """axe-core over the page with answers, an opened list citation, a refusal and the guide
+    list open: nothing serious or critical."""
+    width, height = VIEWPORTS[viewport]
+    driver = start_chromium(tmp_path / "profile", width=width, height=height)
+    try:
+        open_list_citation(driver, guides_server)
+        ask(driver, "What is the salary on Mars?", 3)
+        driver.find_element(By.CSS_SELECTOR, "#guides summary").click()
+        violations = axe_violations(driver, axe)
+    finally:
+        driver.quit()
+    print(f"axe-core ({viewport}):", dict(Counter(v["impact"] for v in violations)))
+    for v in violations:
+        print(f"  {v['impact']}: {v['id']} ({v['help']}) on {v['nodes'][:3]}")
+    assert [v for v in violations if v["impact"] in {"serious", "critical"}] == []

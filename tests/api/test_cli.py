@@ -1,16 +1,26 @@
-"""`career-rag serve` arguments and the request id in every log line of a request."""
+"""`career-rag serve` arguments, the request id in every log line of a request, and
+`career-rag ask` answered by a running server."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.cli import LOG_FORMAT, add_arguments
 from api.middleware import RequestIdLogFilter
+from rag import cli as ask_cli
+from rag.config import Settings
+from rag.errors import BusyError, CareerRagError, IndexNotReadyError, LLMUnavailableError
+from rag.schemas import Answer, Turn
+from tests.api.conftest import FakeAssistant, FakeIngest, LiveServer
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -66,3 +76,80 @@ def test_request_id_reaches_logs_also_from_worker_threads(client: TestClient) ->
     assert any("[trace-42]" in line and "fake_assistant" in line for line in handler.lines)
     assert any("[trace-43]" in line and "fake_assistant" in line for line in handler.lines)
     assert any("[trace-42]" in line and "POST /chat -> 200" in line for line in handler.lines)
+
+
+# -- `career-rag ask` with a server running --------------------------------------------------
+
+
+def ask_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    ask_cli.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def no_local_models(settings: Settings) -> None:
+    raise AssertionError("a running server must answer without loading models here")
+
+
+def test_ask_sends_the_question_to_a_running_server(
+    live_server: LiveServer, fake_assistant: FakeAssistant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    question = "What does an AI engineer do?"
+    args = ask_args(question, "--server", live_server.url, "--json", "--top-k", "2")
+    started = time.monotonic()
+    assert ask_cli.run(args, build_assistant=no_local_models) == 0
+    assert time.monotonic() - started < 5
+    captured = capsys.readouterr()
+    answer = Answer.model_validate(json.loads(captured.out))
+    assert answer.citations[0].quote == fake_assistant._answer(question, 2).citations[0].quote
+    assert fake_assistant.calls == [("ask", question, [], 2)]
+    assert captured.err == ""
+
+
+def test_local_flag_answers_here_even_with_a_server_running(
+    live_server: LiveServer,
+    fake_assistant: FakeAssistant,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--local` skips the server (here: the local index is missing, so exit 3)."""
+    args = ask_args("What does an AI engineer do?", "--local", "--data-dir", str(tmp_path / "x"))
+    assert ask_cli.run(args, build_assistant=no_local_models) == 3
+    assert fake_assistant.calls == []
+    assert "career-rag ingest" in capsys.readouterr().err
+
+
+class FailingAssistant(FakeAssistant):
+    """Raises the given domain error for every question."""
+
+    def __init__(self, error: CareerRagError) -> None:
+        super().__init__()
+        self.error = error
+
+    def ask(self, question: str, history: Sequence[Turn] = (), top_k: int | None = None) -> Answer:
+        raise self.error
+
+
+@pytest.fixture(
+    params=[IndexNotReadyError("The index is empty."), BusyError(), LLMUnavailableError("down")],
+    ids=["index_not_ready", "busy", "llm_unavailable"],
+)
+def failing_server(
+    request: pytest.FixtureRequest, api_settings: Settings, fake_ingest: FakeIngest
+) -> Iterator[tuple[LiveServer, CareerRagError]]:
+    error = request.param
+    app = create_app(api_settings, lambda _s: FailingAssistant(error), fake_ingest)
+    server = LiveServer(app).start()
+    try:
+        yield server, error
+    finally:
+        server.stop()
+
+
+def test_server_errors_keep_the_exit_code_of_their_domain_error(
+    failing_server: tuple[LiveServer, CareerRagError], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, error = failing_server
+    args = ask_args("What does an AI engineer do?", "--server", server.url)
+    assert ask_cli.run(args, build_assistant=no_local_models) == error.exit_code
+    assert capsys.readouterr().err.startswith("error: ")

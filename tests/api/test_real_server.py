@@ -22,7 +22,7 @@ from api.app import create_app
 from rag.config import Settings
 from rag.schemas import Answer
 from tests.api.browser import start_chromium
-from tests.api.conftest import LiveServer
+from tests.api.conftest import REAL_ADMIN_TOKEN, LiveServer
 from tests.api.sse import sse_json
 from tests.conftest import CORPUS
 
@@ -45,21 +45,6 @@ def assert_quotes_are_verbatim(answer: Answer) -> None:
     for citation in answer.citations:
         source = chunks.get(citation.chunk_id) or corpus_text(citation.doc_id)
         assert normal(citation.quote) in normal(source)
-
-
-@pytest.fixture(scope="module")
-def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from ingest.pipeline import ingest_corpus
-
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("real-data"),
-        corpus_dir=CORPUS,
-        llm="none",
-        admin_token="real-admin-token",
-    )
-    summary = ingest_corpus(settings)
-    assert summary.chunks > 0 and not summary.errors
-    return settings
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +119,7 @@ def test_search_and_openai_client(real_server: LiveServer) -> None:
 
 
 def test_reingest_with_the_admin_token(real_server: LiveServer) -> None:
-    headers = {"Authorization": "Bearer real-admin-token"}
+    headers = {"Authorization": f"Bearer {REAL_ADMIN_TOKEN}"}
     response = httpx.post(f"{real_server.url}/ingest", headers=headers, timeout=120)
     assert response.status_code == 200, response.text
     assert response.json()["unchanged"] == 4

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from evals.attribution import anchors, claim_problems, has_negation, is_quoted, roles
+from evals.attribution import (
+    anchors,
+    claim_problems,
+    has_negation,
+    is_quoted,
+    quoted_flags,
+    roles,
+)
 
 QUOTE = (
     "According to Levels.fyi, the average salary for a machine learning engineer is £105k (UK) "
@@ -67,3 +74,8 @@ def test_quoted_sentences_are_recognised_with_their_markers() -> None:
     assert is_quoted("“Python is key.” [2]")
     assert is_quoted('"Python is key." [1][2]')
     assert not is_quoted("Python is key [1].")
+
+
+def test_every_piece_of_a_multi_sentence_quote_counts_as_quoted() -> None:
+    parts = ["They use PyTorch [1].", "“Lead in: item one.", "Item two.” [2]", "Own words [3]."]
+    assert quoted_flags(parts) == [False, True, True, False]

@@ -1,4 +1,8 @@
-"""An ingest killed midway (SIGINT or SIGKILL) and run again ends like one clean run."""
+"""An ingest killed midway (SIGINT or SIGKILL) and run again ends like one clean run.
+
+The children get SIGINT's default disposition whatever this test run inherited (a background
+shell ignores it), so a SIGINT here always means what Ctrl-C means in a terminal.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from rag.config import Settings
 from tests.conftest import REPO
 from tests.fakes import FakeEmbedder
 from tests.ingest.conftest import snapshot
+from tests.processes import default_sigint
 
 WAIT_S = 120
 
@@ -38,10 +43,20 @@ def wait_for(condition, proc: subprocess.Popen[bytes], what: str) -> None:  # ty
         time.sleep(0.05)
 
 
-def run_and_kill(cmd: list[str], sig: signal.Signals, ready, what: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+def spawn(cmd: list[str]) -> subprocess.Popen[bytes]:
+    """Start `cmd` in the repo with SIGINT at its default, as a terminal's foreground job has it."""
+    return subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,
     )
+
+
+def run_and_kill(cmd: list[str], sig: signal.Signals, ready, what: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    proc = spawn(cmd)
     try:
         wait_for(ready, proc, what)
         proc.send_signal(sig)
@@ -51,6 +66,19 @@ def run_and_kill(cmd: list[str], sig: signal.Signals, ready, what: str) -> tuple
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def test_children_get_default_sigint_even_when_this_run_ignores_it() -> None:
+    """Started from a background shell (SIGINT ignored), a child still turns SIGINT into Ctrl-C."""
+    probe = "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        proc = spawn([sys.executable, "-c", probe])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    out, err = proc.communicate(timeout=WAIT_S)
+    assert proc.returncode == 0, err.decode()
+    assert out.decode().strip() == "True"
 
 
 def calls_at_least(marker: Path, n: int):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from rag.config import Settings
 from rag.embedding import MiniLMEmbedder
 from rag.store import open_collection
 from tests.conftest import CORPUS
-from tests.fakes import FakeEmbedder, ScriptedLLM
+from tests.fakes import FakeEmbedder, ScriptedLLM, fake_coverage_model
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +43,13 @@ def fake_assistant(
 ) -> Assistant:
     settings, embedder = index
     settings = settings.model_copy(update=overrides)
-    return Assistant(settings, embedder=embedder, llm=llm, collection=open_collection(settings))
+    return Assistant(
+        settings,
+        embedder=embedder,
+        llm=llm,
+        collection=open_collection(settings),
+        coverage_model=fake_coverage_model(),
+    )
 
 
 def chunk_texts(settings: Settings) -> dict[str, str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from rag.claims import meaning_changes
 from rag.evidence import Evidence
 from rag.retrieve import Chunk
-from rag.verify import contradicts_role, unsupported_facts, verify
+from rag.verify import unsupported_facts, verify
 from tests.fakes import FakeEmbedder
 
 EMBEDDER = FakeEmbedder()
@@ -69,5 +70,33 @@ def test_unsupported_facts_lists_missing_numbers_and_names():
 
 
 def test_role_swap_is_detected():
-    assert contradicts_role("ML engineers are often from a software background.", BACKGROUND)
-    assert not contradicts_role("AI engineers come from software.", BACKGROUND)
+    assert meaning_changes("ML engineers are often from a software background.", BACKGROUND)
+    assert not meaning_changes("AI engineers come from software.", BACKGROUND)
+
+
+SALARY_BOTH = (
+    "According to Levels.fyi, the average salary for a machine learning engineer is £105k (UK) "
+    "and for an AI engineer is £75k (UK)."
+)
+
+
+def test_a_figure_moved_to_the_other_role_is_detected():
+    assert meaning_changes("The average salary for an AI engineer is £105k.", SALARY_BOTH)
+    assert not meaning_changes("The average salary for an AI engineer is £75k.", SALARY_BOTH)
+    assert not meaning_changes(
+        "AI engineers average £75k while machine learning engineers average £105k.", SALARY_BOTH
+    )
+
+
+def test_negation_degree_and_quantifier_changes_are_detected():
+    evidence = "Mathematics is more important for ML engineers."
+    assert meaning_changes("Mathematics is not more important for ML engineers.", evidence)
+    assert meaning_changes("Mathematics is less important for ML engineers.", evidence)
+    assert meaning_changes("Mathematics is always important for ML engineers.", evidence)
+    assert not meaning_changes("For ML engineers, mathematics is more important.", evidence)
+
+
+def test_entities_come_from_the_text_not_a_fixed_pair():
+    evidence = "Data scientists analyse data while software engineers build products."
+    assert meaning_changes("Data scientists build products.", evidence)
+    assert not meaning_changes("Software engineers build products.", evidence)

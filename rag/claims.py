@@ -1,0 +1,108 @@
+"""What a sentence asserts beyond its words: polarity, degree words, and what attaches to whom.
+
+Verification uses these to refuse sentences that reuse the evidence's words but change its
+meaning: a negation added or dropped, "more" where the evidence says "less", "all" where it says
+"some", or a figure, name or trait moved from one entity to another ("£105k" said of AI engineers
+when the evidence gives it to ML engineers). Entities are read from the text itself: role phrases
+("<modifier> engineer/scientist/developer/analyst/researcher/manager") and multi-word capitalised
+names, so a new article about data scientists needs no code change. Pure functions, no models.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from rag.text import STOPWORDS, words
+
+NEGATIONS = frozenset("no not nor never none neither cannot without n't".split())
+# Words that set a degree or a direction: replacing one by its opposite reverses a claim.
+DEGREE_WORDS = frozenset(
+    """more less fewer most least higher lower highest lowest better worse best worst easier
+    harder easiest hardest larger smaller largest smallest greater greatest bigger biggest faster
+    slower stronger weaker earlier later longer shorter all every always only none""".split()
+)
+_ROLE_NOUNS = (
+    "engineer engineers engineering scientist scientists science developer developers analyst "
+    "analysts researcher researchers manager managers"
+).split()
+_ROLE_NOUN_SET = frozenset(_ROLE_NOUNS)
+_ALIASES = {"artificial intelligence": "ai", "machine learning": "ml"}
+
+
+def negations(text: str) -> int:
+    """How many negations the text holds (not, never, no, can't, without...): a sentence that
+    adds one to, or drops one from, its evidence says the opposite somewhere."""
+    return sum(1 for w in words(text) if w in NEGATIONS or w.endswith("n't"))
+
+
+def degree_words(text: str) -> Counter[str]:
+    return Counter(w for w in words(text) if w in DEGREE_WORDS)
+
+
+def _entity(tokens: list[str], i: int) -> str | None:
+    """The role named by a role noun at position `i`, from up to two modifiers before it."""
+    modifiers = [t for t in tokens[max(0, i - 2) : i] if t not in STOPWORDS]
+    if not modifiers:
+        return None
+    name = " ".join(modifiers)
+    if len(modifiers) == 2 and name not in _ALIASES:
+        name = modifiers[-1]  # "good ml engineer" -> "ml"
+    name = _ALIASES.get(name, name)
+    noun = tokens[i]
+    family = "science" if noun.startswith("scien") else re.sub(r"(s|ing)$", "", noun)
+    return f"{name} {family}"
+
+
+def entity_positions(text: str) -> list[tuple[int, str]]:
+    """(token position, entity) of every role named in `text`, in order."""
+    tokens = words(text)
+    out = []
+    for i, token in enumerate(tokens):
+        if token in _ROLE_NOUN_SET:
+            entity = _entity(tokens, i)
+            if entity:
+                out.append((i, entity))
+    return out
+
+
+def entities(text: str) -> set[str]:
+    return {e for _, e in entity_positions(text)}
+
+
+def attachments(text: str, terms: Iterable[str]) -> dict[str, set[str]]:
+    """Each of `terms` that occurs in the text -> the entities named nearest before it."""
+    tokens = words(text)
+    mentions = entity_positions(text)
+    wanted = set(terms)
+    out: dict[str, set[str]] = {}
+    for i, token in enumerate(tokens):
+        if token not in wanted:
+            continue
+        before = [e for pos, e in mentions if pos <= i]
+        if before:
+            out.setdefault(token, set()).add(before[-1])
+    return out
+
+
+def meaning_changes(sentence: str, evidence: str) -> list[str]:
+    """How `sentence` changes what `evidence` says (empty when it does not, as far as these
+    checks can tell): polarity, degree words, an entity the evidence does not talk about, or a
+    word attached to a different entity than in the evidence."""
+    problems = []
+    if negations(sentence) != negations(evidence):
+        problems.append("negation differs from its evidence")
+    new_degree = degree_words(sentence) - degree_words(evidence)  # counted: "more ... more"
+    if new_degree:
+        problems.append("says " + ", ".join(sorted(new_degree)) + " where its evidence does not")
+    said, source = entities(sentence), entities(evidence)
+    if source and said - source:
+        problems.append("talks about " + ", ".join(sorted(said - source)) + " unlike its evidence")
+    if len(source) > 1 or (said and source and said != source):
+        shared = (set(words(sentence)) & set(words(evidence))) - STOPWORDS - _ROLE_NOUN_SET
+        mine, theirs = attachments(sentence, shared), attachments(evidence, shared)
+        moved = sorted(t for t in mine if t in theirs and not mine[t] & theirs[t])
+        if moved:
+            problems.append("attaches " + ", ".join(moved[:4]) + " to another entity")
+    return problems

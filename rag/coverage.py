@@ -1,0 +1,154 @@
+"""Decides whether the guides cover a question: answer, partial, or decline.
+
+A small logistic model over evidence features replaces hand-written word rules. The features
+say how close the best evidence is, how much of the question's own topic the evidence holds, and
+whether the question names something (a place, a year, an employer, a certification) that no
+article mentions. The weights are fitted on the question bank's dev split by
+`python -m evals.fit_coverage` and stored in `coverage_model.json` beside this module, with the
+dev figures that chose the threshold. Unknown generic words lower a feature; they never decide
+alone.
+
+A question the model would decline because it names something no article mentions (a country,
+a certification), while its topic is close to the evidence, gets a partial answer: it says
+plainly what the guides do not give, then quotes what they do.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from rag.evidence import Evidence, question_terms
+from rag.text import content_terms, numbers, proper_names, stem, words
+
+MODEL_PATH = Path(__file__).resolve().parent / "coverage_model.json"
+EVIDENCE_DEPTH = 5  # how many of the best evidence sentences the features look at
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+# Asking for a figure: only evidence holding a figure can answer.
+_ASKS_FOR_FIGURE = re.compile(
+    r"\b(?:percentage|proportion|share|ratio|how many|how much|statistics?|figures?|numbers?)\b",
+    re.IGNORECASE,
+)
+
+Decision = Literal["answer", "partial", "decline"]
+FEATURES = (
+    "best_similarity",
+    "top_similarity",
+    "topic_overlap",
+    "known_share",
+    "unknown_specifics",
+    "figure_missing",
+)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    decision: Decision
+    probability: float  # that the guides answer the question, per the fitted model
+    missing: tuple[str, ...]  # names, places, years... of the question that no article mentions
+    features: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def covered(self) -> bool:
+        return self.decision == "answer"
+
+
+@dataclass(frozen=True)
+class CoverageModel:
+    weights: dict[str, float]
+    bias: float
+    threshold: float  # answer at or above this probability
+    partial_similarity: float  # below the threshold, still quote what is close to the topic
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights[name] * features[name] for name in FEATURES)
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> CoverageModel:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return CoverageModel(
+        weights={name: float(data["weights"][name]) for name in FEATURES},
+        bias=float(data["bias"]),
+        threshold=float(data["threshold"]),
+        partial_similarity=float(data["partial_similarity"]),
+    )
+
+
+def unknown_specifics(question: str, vocabulary: frozenset[str]) -> list[str]:
+    """Names, numbers and years the question states that no article mentions."""
+    specific = {stem(n) for n in proper_names(question)}
+    specific |= {w for n in numbers(question) for w in words(n)}
+    return sorted(t for t in specific if t not in vocabulary)
+
+
+def _figures(text: str) -> bool:
+    return any(not _YEAR.match(n) for n in numbers(text))
+
+
+def features(
+    question: str,
+    candidates: list[Evidence],
+    vocabulary: frozenset[str],
+    common: frozenset[str],
+) -> tuple[dict[str, float], list[str]]:
+    """The model's inputs for `question` given its evidence, and the unknown specifics."""
+    top = candidates[:EVIDENCE_DEPTH]
+    sims = sorted((ev.similarity for ev in candidates), reverse=True)
+    topic = question_terms(question, common)
+    in_evidence: set[str] = set()
+    for ev in top:
+        in_evidence |= content_terms(f"{ev.text} {ev.chunk.title} {ev.chunk.section or ''}")
+    missing = unknown_specifics(question, vocabulary)
+    values = {
+        "best_similarity": sims[0] if sims else 0.0,
+        "top_similarity": sum(sims[:3]) / 3 if sims else 0.0,
+        "topic_overlap": len(topic & in_evidence) / len(topic) if topic else 1.0,
+        "known_share": len({t for t in topic if t in vocabulary}) / len(topic) if topic else 1.0,
+        "unknown_specifics": float(min(len(missing), 2)),
+        "figure_missing": float(
+            bool(_ASKS_FOR_FIGURE.search(question)) and not any(_figures(ev.text) for ev in top)
+        ),
+    }
+    return values, missing
+
+
+def assess(
+    question: str,
+    candidates: list[Evidence],
+    vocabulary: frozenset[str],
+    common: frozenset[str],
+    model: CoverageModel | None = None,
+) -> Coverage:
+    """Answer, partial or decline for `question`, from its evidence alone."""
+    model = model or load_model()
+    values, missing = features(question, candidates, vocabulary, common)
+    if not candidates:
+        return Coverage("decline", 0.0, tuple(missing), values)
+    probability = model.probability(values)
+    if probability >= model.threshold:
+        decision: Decision = "answer"
+    elif missing and values["best_similarity"] >= model.partial_similarity:
+        decision = "partial"  # the topic is there, the named thing is not
+    else:
+        decision = "decline"
+    return Coverage(decision, round(probability, 4), tuple(missing), values)
+
+
+def refusal_message(titles: list[str], missing: tuple[str, ...] = (), partial: bool = False) -> str:
+    """What the reader is told when the guides do not answer; the guides are named from the index
+    (its manifest of titles), not from a fixed description."""
+    if partial:
+        what = ", ".join(missing) if missing else "that specifically"
+        return f"The guides don't give {what}. What they do say:"
+    listed = "; ".join(f"“{t}”" for t in sorted(titles))
+    return (
+        f"The guides don't cover that. They are {len(titles)} articles: {listed}. "
+        "The closest passages are listed below."
+    )
