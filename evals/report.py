@@ -105,9 +105,11 @@ def markdown(summary: Mapping[str, Any]) -> str:
             "|---|---|---:|---:|---:|---|",
         ]
         for v in summary["gate"]["verdicts"]:
-            info = METRIC_INFO[v["metric"]]
+            metric = v["metric"].partition(" [")[0]  # a category floor: "key_fact_recall [list]"
+            info = METRIC_INFO[metric]
+            label = v["metric"].replace(metric, info.label)
             out.append(
-                f"| {info.label} | {v['bound']} | {v['threshold']} | {fmt(v['value'], info)} "
+                f"| {label} | {v['bound']} | {v['threshold']} | {fmt(v['value'], info)} "
                 f"| {v['n']} | {'pass' if v['passed'] else '**FAIL**'} |"
             )
         out.append("")

@@ -118,3 +118,26 @@ def test_category_floors_are_checked_and_labelled() -> None:
     }
     (verdict,) = run_verdicts(spec, summary)
     assert verdict["metric"] == "unanswerable_declined [near-miss]" and not verdict["passed"]
+
+
+def test_the_report_names_category_floors_in_its_gate_table() -> None:
+    from evals.gate import check_gates
+    from evals.report import markdown
+
+    verdict = check_gates(
+        {"key_fact_recall": {"value": 0.5, "n": 4}}, {"key_fact_recall": {"min": 0.4}}
+    )[0]
+    verdict["metric"] = "key_fact_recall [list]"
+    summary = {
+        "config": {"k": 5, "items": 1, "datasets": {"x": 1}},
+        "systems": {"system": {"seconds": 1.0, "overall": _empty_overall(), "by_dataset": {}}},
+        "controls": [],
+        "gate": {"verdicts": [verdict], "passed": True},
+    }
+    assert "| key-fact recall [list] | min | 0.4 |" in markdown(summary)
+
+
+def _empty_overall() -> dict:
+    from evals.scoring import METRICS
+
+    return {m.key: {"value": None, "n": 0, "of": 1, "ci95": None, "note": ""} for m in METRICS}
