@@ -32,8 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     # Wrapped here: the examples below need the raw formatter, which does not wrap.
     parser.description = textwrap.fill(
         "Chunk, embed and store the corpus articles in Chroma. Incremental: unchanged articles "
-        "are skipped without embedding, changed ones replaced, removed ones deleted. A file that "
-        "cannot be read is reported and keeps its previously ingested chunks.",
+        "are skipped without embedding, changed ones replaced, removed ones deleted. Articles are "
+        ".txt, Markdown (.md) or HTML (.html) files. A file that cannot be used is reported "
+        "and keeps its previously ingested chunks.",
         width=78,
     )
     parser.epilog = EXAMPLES
@@ -42,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--corpus",
         type=Path,
         metavar="DIR",
-        help="folder of *.txt articles plus sources.json "
+        help="folder of articles (*.txt, *.md, *.html) plus sources.json "
         f"(default: CAREER_RAG_CORPUS_DIR, else {default_corpus_dir()})",
     )
     parser.add_argument(

@@ -34,6 +34,7 @@ from rag.embedding import Embedder
 from rag.store import (
     CONTENT_HASH,
     DOC_ID,
+    INGEST_RUN,
     INGESTED_AT,
     KIND,
     POSITION,
@@ -43,20 +44,23 @@ from rag.store import (
 )
 
 # Only title and section help the embedding; the rest is bookkeeping.
-_NOT_EMBEDDED = [DOC_ID, PUBLISHER, KIND, POSITION, CONTENT_HASH, INGESTED_AT]
+_NOT_EMBEDDED = [DOC_ID, PUBLISHER, KIND, POSITION, CONTENT_HASH, INGESTED_AT, INGEST_RUN]
 _CHROMA_MAX_BATCH = 1000
+ARTICLE_FORMAT = "format"  # Document metadata: how `ingest.splitter` reads the text
 
 
 class ChunkNodes(TransformComponent):
     """Article Documents (id = doc_id) -> one TextNode per chunk of `ingest.splitter`."""
 
     ingested_at: str
+    ingest_run: str = ""  # tells readers which run's vector a chunk record holds
 
     def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[BaseNode]:
         out: list[BaseNode] = []
         for doc in nodes:
             meta = doc.metadata
-            for chunk in split_article(doc.id_, doc.get_content(), title=meta[TITLE]):
+            fmt = str(meta.get(ARTICLE_FORMAT, "txt"))
+            for chunk in split_article(doc.id_, doc.get_content(), title=meta[TITLE], fmt=fmt):
                 not_embedded = _NOT_EMBEDDED if chunk.section else [*_NOT_EMBEDDED, SECTION]
                 node = TextNode(
                     id_=chunk.chunk_id,
@@ -70,6 +74,7 @@ class ChunkNodes(TransformComponent):
                         POSITION: chunk.position,
                         CONTENT_HASH: meta[CONTENT_HASH],
                         INGESTED_AT: self.ingested_at,
+                        INGEST_RUN: self.ingest_run,
                     },
                     excluded_embed_metadata_keys=list(not_embedded),
                     excluded_llm_metadata_keys=list(_NOT_EMBEDDED),
@@ -81,7 +86,14 @@ class ChunkNodes(TransformComponent):
 
 
 def article_document(
-    doc_id: str, text: str, *, title: str, publisher: str, content_hash: str, version: str
+    doc_id: str,
+    text: str,
+    *,
+    title: str,
+    publisher: str,
+    content_hash: str,
+    version: str,
+    fmt: str = "txt",
 ) -> Document:
     """The llama-index Document of one article; its hash changes with text, title or version."""
     return Document(
@@ -92,6 +104,8 @@ def article_document(
             PUBLISHER: publisher,
             CONTENT_HASH: content_hash,
             "index_version": version,
+            # Only Markdown and HTML say so: `.txt` records keep the hash they were stored with.
+            **({ARTICLE_FORMAT: fmt} if fmt != "txt" else {}),
         },
     )
 

@@ -7,7 +7,9 @@ point leaves repairable by the next run:
 
 1. upsert the article's new chunks (stable ids: unchanged chunks are overwritten in place);
 2. delete the article's chunks that are no longer produced;
-3. record the article's hash in the persisted `SimpleDocumentStore` (written atomically).
+3. record the article's hash in the persisted `SimpleDocumentStore` (written atomically, at most
+   every PERSIST_EVERY_S and at the end);
+4. publish a new generation (`ingest.publish`): sentence vectors, keyword index, manifest.
 
 Why not `IngestionPipeline(docstore_strategy=UPSERTS_AND_DELETE, vector_store=…)` directly: its
 upsert handling deletes a changed document's vectors before embedding the new ones (an embedding
@@ -25,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from chromadb.errors import ChromaError
 from llama_index.core.ingestion import IngestionPipeline
 from llama_index.core.schema import Document
 from llama_index.core.storage.docstore import SimpleDocumentStore
@@ -42,17 +46,23 @@ from ingest.components import (
     UpsertingChromaVectorStore,
     article_document,
 )
-from ingest.loader import Article, load_corpus
+from ingest.loader import Article, CorpusLimits, load_corpus
 from ingest.progress import EmbedProgress
+from ingest.publish import is_current, publish_generation
 from ingest.splitter import split_article
 from rag.config import Settings
 from rag.embedding import Embedder, MiniLMEmbedder
+from rag.errors import StoreWriteError
 from rag.schemas import IngestSummary
-from rag.store import DOC_ID, open_collection
+from rag.store import DOC_ID, open_collection, read_all
 
 # Bump when chunking or metadata change in a way that must re-embed unchanged articles.
 INDEX_VERSION = "1"
 LOCK_FILE = "ingest.lock"
+# The ingest record is one JSON file rewritten whole, so it is written at most this often (and
+# less often when writing it is slow; always at the end): after a crash, articles stored since
+# the last write are re-embedded, never lost or doubled.
+PERSIST_EVERY_S = 2.0
 
 
 def ingest_corpus(
@@ -68,10 +78,11 @@ def ingest_corpus(
     the index changes then. Problems with single articles are listed in `errors` instead.
     """
     started = time.perf_counter()
-    corpus = load_corpus(corpus_dir or settings.corpus_dir)
+    corpus = load_corpus(corpus_dir or settings.corpus_dir, CorpusLimits.from_settings(settings))
     summary = IngestSummary(errors=list(corpus.errors))
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with _exclusive(settings.data_dir / LOCK_FILE):
+    with _store_errors(settings.data_dir):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with _store_errors(settings.data_dir), _exclusive(settings.data_dir / LOCK_FILE):
         collection = open_collection(settings)
         store = UpsertingChromaVectorStore.from_collection(collection)
         docstore = _load_docstore(settings.docstore_path, summary)
@@ -81,7 +92,7 @@ def ingest_corpus(
         todo: list[tuple[Article, Document, set[str]]] = []
         for article in corpus.articles:
             doc = _document(article)
-            chunks = split_article(article.doc_id, article.text, article.title)
+            chunks = split_article(article.doc_id, article.text, article.title, article.fmt)
             expected = {chunk.chunk_id for chunk in chunks}
             if not expected:  # treated like an unreadable file: its previous chunks stay
                 summary.errors.append(f"{article.path}: skipped, no text besides the title")
@@ -98,7 +109,12 @@ def ingest_corpus(
             if todo and embedder is None:
                 embedder = MiniLMEmbedder()  # only now: loading it would dominate a warm run
             model = EmbedderModel(embedder or _NoEmbedder(), on_batch=bar.advance)
-            chunker = ChunkNodes(ingested_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            chunker = ChunkNodes(
+                ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                ingest_run=uuid.uuid4().hex,
+            )
+            persisted = float("-inf")  # so the first article is recorded at once
+            persist_cost = 0.0
             for article, doc, _ in todo:
                 bar.describe(article.doc_id)
                 try:
@@ -118,7 +134,12 @@ def ingest_corpus(
                 is_new = article.doc_id not in recorded and article.doc_id not in indexed
                 docstore.add_documents([doc], allow_update=True)
                 docstore.set_document_hash(article.doc_id, doc.hash)
-                _persist(docstore, settings.docstore_path)
+                # Writing the record must not dominate: wait at least 4x as long as a write takes.
+                if time.perf_counter() - persisted >= max(PERSIST_EVERY_S, 4 * persist_cost):
+                    before = time.perf_counter()
+                    _persist(docstore, settings.docstore_path)
+                    persisted = time.perf_counter()
+                    persist_cost = persisted - before
                 if is_new:
                     summary.added += 1
                 else:
@@ -130,12 +151,38 @@ def ingest_corpus(
             if ids:
                 collection.delete(ids=sorted(ids))
             docstore.delete_document(doc_id, raise_error=False)
-            _persist(docstore, settings.docstore_path)
             summary.deleted += 1
+        if todo or summary.deleted:
+            _persist(docstore, settings.docstore_path)
 
         summary.chunks = int(collection.count())
+        # Readers switch to what was written only now, in one step (see ingest.publish).
+        record_hashes = {
+            doc_id: recorded_hash
+            for doc_id in sorted(corpus.present | set(indexed))
+            if (recorded_hash := docstore.get_document_hash(doc_id))
+        }
+        changed = summary.added or summary.updated or summary.deleted
+        if changed or not is_current(settings, record_hashes, INDEX_VERSION):
+
+            def load_embedder() -> Embedder:
+                return embedder or MiniLMEmbedder()
+
+            publish_generation(settings, collection, record_hashes, INDEX_VERSION, load_embedder)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+@contextmanager
+def _store_errors(data_dir: Path) -> Iterator[None]:
+    """A write the disk or the store refuses becomes one clear error instead of a traceback."""
+    try:
+        yield
+    except (OSError, ChromaError) as exc:
+        raise StoreWriteError(
+            f"cannot write the index in {data_dir} ({type(exc).__name__}: {exc}); "
+            "check free space and write permission. The previous index is unchanged."
+        ) from exc
 
 
 class _NoEmbedder:
@@ -155,12 +202,13 @@ def _document(article: Article) -> Document:
         publisher=article.publisher,
         content_hash=article.content_hash,
         version=INDEX_VERSION,
+        fmt=article.fmt,
     )
 
 
 def _ids_by_doc(collection: Any) -> dict[str, set[str]]:
     """Chunk ids per doc_id currently in the collection (records without a doc_id under "")."""
-    got = collection.get(include=["metadatas"])
+    got = read_all(collection, ["metadatas"])
     out: dict[str, set[str]] = {}
     for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
         doc_id = str((meta or {}).get(DOC_ID) or "")

@@ -11,6 +11,12 @@ questions or `Q:`/`A:` pairs) and a multiple-choice quiz. This module turns that
 - small sections merge with the next one, long ones split on sentence boundaries with a
   one-sentence overlap so each chunk fits MiniLM's 256 word-piece window.
 
+Markdown and HTML articles arrive as an `Outline` whose markup already says which line is a
+heading, a list item, a table row or a term; they go through the same segmentation and size
+rules, with two additions that need the markup: a sub-heading or bold term asking a question under
+an FAQ heading is an FAQ question, and a list is kept in one piece with its lead-in line when
+it fits (a `.txt` article cannot tell a list from short sentences reliably enough for that).
+
 Chunk text is verbatim article text with whitespace normalised inside lines and line breaks kept.
 Embedding, storage and ids of whole documents are left to `ingest.pipeline`.
 """
@@ -22,6 +28,9 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+
+from ingest.formats import outline_of
+from ingest.outline import Line
 
 # Sizes in words. MiniLM truncates at 256 word-pieces (~190 English words), and the embedded text
 # also carries the title and section, so chunks aim a little lower.
@@ -71,6 +80,15 @@ class _Block:
     section: str
     lines: list[str] = field(default_factory=list)
     whole: bool = False  # FAQ pairs and quiz questions are never merged or split
+    # Per line: keep it in the same chunk as the line before (list items of outlined articles).
+    glued: list[bool] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.glued = self.glued or [False] * len(self.lines)
+
+    def add(self, line: str, *, glued: bool = False) -> None:
+        self.lines.append(line)
+        self.glued.append(glued)
 
     @property
     def words(self) -> int:
@@ -83,6 +101,11 @@ class _Unit:
 
     text: str
     line: int
+    last_line: int = -1  # a unit glued over several lines ends on this one
+
+    @property
+    def end(self) -> int:
+        return self.last_line if self.last_line >= 0 else self.line
 
     @property
     def words(self) -> int:
@@ -92,9 +115,16 @@ class _Unit:
 # ---------------------------------------------------------------- public API
 
 
-def split_article(doc_id: str, text: str, title: str = "") -> list[Chunk]:
-    """Chunks of one article, in order, with stable content-derived ids."""
-    lines = clean_lines(text, title)
+def split_article(doc_id: str, text: str, title: str = "", fmt: str = "txt") -> list[Chunk]:
+    """Chunks of one article, in order, with stable content-derived ids.
+
+    `fmt` is the article's format (`ingest.formats`): "txt", "markdown" or "html"; `text` is the
+    file's text, markup included. Raises OutlineError when the markup cannot be parsed.
+    """
+    if fmt == "txt":
+        lines = txt_lines(clean_lines(text, title))
+    else:
+        lines = clean_outline(outline_of(fmt, text).lines, title)
     blocks = _merge_small(_segment(lines))
     pieces: list[tuple[str, str, str]] = []
     for block in blocks:
@@ -144,6 +174,34 @@ def clean_lines(text: str, title: str = "") -> list[str]:
                 out.append(line)
         previous = line
     return out
+
+
+def txt_lines(lines: Sequence[str]) -> list[Line]:
+    """Clean `.txt` lines with the roles their shape gives them: heading, table cell or text."""
+    flags = heading_flags(lines)
+    return [
+        Line(x, "heading", 1) if flag else Line(x, "cell" if is_table_line(x) else "text")
+        for x, flag in zip(lines, flags, strict=True)
+    ]
+
+
+def clean_outline(lines: Sequence[Line], title: str = "") -> list[Line]:
+    """An outline without its title line, its table of contents and its link lines."""
+    out = list(lines)
+    if out and title and out[0].text.casefold() == normalize_line(title).casefold():
+        out = out[1:]
+    kept: list[Line] = []
+    in_toc = False
+    for line in out:
+        if line.kind == "heading" and _TOC_HEADING.match(line.text):
+            in_toc = True
+        elif in_toc and line.kind == "item":
+            pass  # the entries of the table of contents
+        else:
+            in_toc = False
+            if not _READ_MORE.match(line.text):
+                kept.append(line)
+    return kept
 
 
 def is_table_line(line: str) -> bool:
@@ -228,13 +286,13 @@ def split_sentences(line: str) -> list[str]:
 # ---------------------------------------------------------------- structure
 
 
-def _segment(lines: list[str]) -> list[_Block]:
+def _segment(lines: list[Line]) -> list[_Block]:
     """Cut the lines into intro, section, table, FAQ-item and quiz-question blocks."""
-    flags = heading_flags(lines)
     blocks: list[_Block] = []
     section = ""
     chain: list[str] = []  # heading lines not yet placed at the start of a block
     mode = "normal"
+    faq_level = 0  # the FAQ heading's level: deeper question headings are its questions
     block = _Block("intro", "")
     i = 0
 
@@ -245,7 +303,7 @@ def _segment(lines: list[str]) -> list[_Block]:
         block = _Block("section", section)
 
     while i < len(lines):
-        line = lines[i]
+        line = lines[i].text
         if mode == "quiz":
             if block.kind != "quiz" and not line.endswith("?"):
                 i += 1  # instructions before the first question ("10 questions · take it …")
@@ -254,52 +312,66 @@ def _segment(lines: list[str]) -> list[_Block]:
                 flush()
                 block = _Block("quiz", section, [line], whole=True)
             else:
-                block.lines.append(line)
+                block.add(line)
             i += 1
             continue
-        if mode == "faq" and _FAQ_QUESTION.match(line):
+        if mode == "faq" and _is_faq_question(lines[i], faq_level):
             flush()
             block = _Block("faq", section, [line], whole=True)
             i += 1
             continue
-        if flags[i]:
+        if lines[i].kind == "heading":
             flush()
-            chain = [*chain, line] if chain and i > 0 and flags[i - 1] else [line]
+            chain = [*chain, line] if chain and i > 0 and lines[i - 1].kind == "heading" else [line]
             section = SECTION_JOIN.join(chain)
             block = _Block("section", section)
             mode = "normal"
             if _FAQ_HEADING.match(line):
                 mode, chain = "faq", []  # FAQ chunks are question + answer only
+                faq_level = lines[i].level
             elif _QUIZ_HEADING.match(line):
                 mode, chain = "quiz", []
             i += 1
             continue
         if mode == "faq" and block.kind == "faq":
-            block.lines.append(line)  # answer line(s) of the current question
+            block.add(line)  # answer line(s) of the current question
             i += 1
             continue
-        if is_table_line(line):
+        if lines[i].kind in ("cell", "row"):
             j = i
-            while j < len(lines) and is_table_line(lines[j]):
+            while j < len(lines) and lines[j].kind == lines[i].kind:
                 j += 1
+            run = [x.text for x in lines[i:j]]
             flush()
-            blocks.append(_Block("table", section, [*chain, *table_rows(lines[i:j])]))
+            rows = table_rows(run) if lines[i].kind == "cell" else run
+            blocks.append(_Block("table", section, [*chain, *rows]))
             chain = []
             block = _Block("section", section)
             i = j
             continue
         if not block.lines and chain:
-            block.lines.extend(chain)
+            for heading in chain:
+                block.add(heading)
         chain = []
-        block.lines.append(line)
+        block.add(line, glued=lines[i].kind == "item")
         i += 1
     flush()
     if chain:  # headings with nothing under them (a footer): keep their text with the last block
         if blocks and not blocks[-1].whole:
-            blocks[-1].lines.extend(chain)
+            for heading in chain:
+                blocks[-1].add(heading)
         else:
             blocks.append(_Block("section", section, chain))
     return blocks
+
+
+def _is_faq_question(line: Line, faq_level: int) -> bool:
+    """Under an FAQ heading: a numbered or `Q:` question line, or (outlined articles) a deeper
+    heading or a bold term that asks a question."""
+    if _FAQ_QUESTION.match(line.text):
+        return True
+    asks = line.text.endswith("?")
+    return asks and (line.kind == "term" or (line.kind == "heading" and line.level > faq_level))
 
 
 def _merge_small(blocks: list[_Block]) -> list[_Block]:
@@ -327,7 +399,12 @@ def _merge_small(blocks: list[_Block]) -> list[_Block]:
 def _join(first: _Block, second: _Block) -> _Block:
     names = [first.section] if first.section == second.section else [first.section, second.section]
     section = MERGE_JOIN.join(name for name in names if name)
-    return replace(first, section=section, lines=[*first.lines, *second.lines])
+    return replace(
+        first,
+        section=section,
+        lines=[*first.lines, *second.lines],
+        glued=[*first.glued, *second.glued],
+    )
 
 
 # ---------------------------------------------------------------- sizes
@@ -345,7 +422,28 @@ def _split_block(block: _Block) -> list[str]:
         for n, line in enumerate(block.lines)
         for sentence in split_sentences(line)
     ]
+    if any(block.glued):
+        units = _glue(units, block.glued)
     return [_render(group) for group in _pack(units, overlap=True)]
+
+
+def _glue(units: list[_Unit], glued: Sequence[bool]) -> list[_Unit]:
+    """Fold each glued line (a list item) into the unit before it while the result fits
+    MAX_WORDS, so a list and its lead-in land in one chunk."""
+    out: list[_Unit] = []
+    for unit in units:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and glued[unit.line]
+            and previous.end in (unit.line, unit.line - 1)
+            and previous.words + unit.words <= MAX_WORDS
+        ):
+            joint = " " if previous.end == unit.line else "\n"
+            out[-1] = _Unit(previous.text + joint + unit.text, previous.line, unit.line)
+        else:
+            out.append(unit)
+    return out
 
 
 def _pack(units: list[_Unit], *, overlap: bool) -> list[list[_Unit]]:
@@ -390,5 +488,5 @@ def _render(units: Iterable[_Unit]) -> str:
         if out:
             out.append(" " if unit.line == previous else "\n")
         out.append(unit.text)
-        previous = unit.line
+        previous = unit.end
     return "".join(out)

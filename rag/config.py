@@ -72,6 +72,18 @@ class Settings(BaseSettings):
         description="The articles and sources.json (default: the checkout's corpus/, else "
         "corpus/ in the user data dir).",
     )
+    # Corpus bounds, checked before an article is read (ingest holds the texts it re-embeds).
+    max_article_bytes: int = Field(
+        default=5_000_000, ge=1, description="A larger article is skipped with a message."
+    )
+    max_corpus_files: int = Field(
+        default=5_000, ge=1, description="More article files than this: ingest refuses the folder."
+    )
+    max_corpus_bytes: int = Field(
+        default=200_000_000,
+        ge=1,
+        description="More bytes of articles than this in total: ingest refuses the folder.",
+    )
     chroma_url: str | None = Field(
         default=None, description="Chroma server URL (http://host:port); embedded when unset."
     )
@@ -82,6 +94,11 @@ class Settings(BaseSettings):
     exclude_faq: bool = Field(
         default=False, description="Leave FAQ chunks out of retrieval (eval hard mode)."
     )
+    generation_poll_s: float = Field(
+        default=2.0,
+        ge=0.0,
+        description="How often a running process checks the manifest for a re-ingested index.",
+    )
 
     # Generation.
     llm: LLMBackendName = "local"
@@ -91,7 +108,8 @@ class Settings(BaseSettings):
         description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1",
     )
     llm_model: str = "local-model"
-    llm_api_key: str | None = None
+    # Secrets stay out of `repr(settings)`, so a logged or printed Settings cannot leak them.
+    llm_api_key: str | None = Field(default=None, repr=False)
     llm_timeout_s: float = 30.0
     max_tokens: int = Field(default=120, ge=16, le=1024)
     llm_threads: int | None = Field(
@@ -99,10 +117,38 @@ class Settings(BaseSettings):
     )
 
     # Serving.
-    admin_token: str | None = None
+    admin_token: str | None = Field(
+        default=None,
+        repr=False,
+        description="Bearer token for the admin routes (POST /ingest); unset, they answer 403.",
+    )
+    api_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="Bearer key the chat routes (/chat, /search, /v1/...) require; unset, open.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins browsers may call the API from, as JSON: '[\"https://a.example\"]'; "
+        "empty (the default): no CORS headers, so only same-origin pages can read answers.",
+    )
+    # The largest chat body the schema admits (50 history turns of 20,000 characters, each
+    # character up to 6 bytes as a JSON \u escape) is about 6 MB; anything beyond is refused.
+    max_request_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        description="Request bodies above this many bytes get 413 before they are read whole.",
+    )
     max_question_chars: int = 2000
     max_concurrent_generations: int = 1
     max_queued_generations: int = 4
+    generation_wait_answers: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a question may wait for a generation slot, in typical answer "
+        "times, unless it sends `Prefer: wait=N`; past that, or when the waiting room is that "
+        "full already, it gets the quotes-only answer at once.",
+    )
 
     @property
     def chroma_dir(self) -> Path:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -81,7 +82,7 @@ def load_model(path: Path = MODEL_PATH) -> CoverageModel:
     )
 
 
-def unknown_specifics(question: str, vocabulary: frozenset[str]) -> list[str]:
+def unknown_specifics(question: str, vocabulary: Container[str]) -> list[str]:
     """Names, numbers and years the question states that no article mentions."""
     specific = {stem(n) for n in proper_names(question)}
     specific |= {w for n in numbers(question) for w in words(n)}
@@ -95,7 +96,7 @@ def _figures(text: str) -> bool:
 def features(
     question: str,
     candidates: list[Evidence],
-    vocabulary: frozenset[str],
+    vocabulary: Container[str],
     common: frozenset[str],
 ) -> tuple[dict[str, float], list[str]]:
     """The model's inputs for `question` given its evidence, and the unknown specifics."""
@@ -122,7 +123,7 @@ def features(
 def assess(
     question: str,
     candidates: list[Evidence],
-    vocabulary: frozenset[str],
+    vocabulary: Container[str],
     common: frozenset[str],
     model: CoverageModel | None = None,
 ) -> Coverage:

@@ -56,9 +56,10 @@ def candidate_sentences(
     n_terms = len(topical)
     named = index.named_sources(question)
     candidates: list[Evidence] = []
+    stored = retriever.sentences_of(hit.chunk for hit in hits)  # one lookup for all hits
     for rank, hit in enumerate(hits):
         headings = {h.strip() for h in (hit.chunk.section or "").split("·")}
-        sentences, vectors = retriever.sentences(hit.chunk)
+        sentences, vectors = stored[hit.chunk.chunk_id]
         boost = SOURCE_WEIGHT if hit.chunk.doc_id in named else 0.0
         if hit.chunk.kind == "faq":
             boost += _faq_match(sentences, vectors, question_vector)

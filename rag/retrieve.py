@@ -1,26 +1,36 @@
 """Hybrid retrieval: dense (Chroma), keyword (BM25) and best-sentence similarity, fused by
 reciprocal rank.
 
-The chunks are read once from the Chroma collection into an immutable `ChunkIndex` snapshot (the
-BM25 index, the corpus vocabulary, per-chunk sentences). `refresh()` builds a new snapshot and
-swaps it in, so queries running during a re-ingest keep using the old one. Writing the collection
-is ingestion's job, not this module's.
+Everything is read from what ingest stored: the manifest (`rag.manifest`) names the current
+generation, whose chunk table and memory-mapped BM25 index `rag.generation` opens; chunk and
+sentence vectors are queried in Chroma. Nothing is embedded or scanned whole at start-up, and a
+query touches only the records it ranks. The retriever polls the manifest (one id lookup every
+few seconds) and swaps in a newly published generation atomically; a query uses one generation
+from start to end (vectors written by another ingest run are over-fetched and dropped, never
+mixed in). Writing any of it is ingestion's job, not this module's.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import bm25s
 import numpy as np
 
 from rag import store
+from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import IndexNotReadyError
+from rag.generation import Chunk, Generation, Vocabulary, keyword_tokens, sentence_ids
+from rag.manifest import ArticleRecord, Manifest, current_generation, read_manifest
 from rag.schemas import Passage
-from rag.text import content_terms, split_sentences, stem, word_prefixes, words
+from rag.text import content_terms, split_sentences, stem
+
+__all__ = ["Chunk", "ChunkIndex", "Hit", "HybridRetriever", "expand_terms"]
 
 # Fusion constants, chosen on evals/datasets/dev.jsonl and re-checked on the question bank's dev
 # split (docs/answering.md): over 42 settings of these weights and k, hit@5 moved only between
@@ -29,40 +39,13 @@ from rag.text import content_terms, split_sentences, stem, word_prefixes, words
 # chunk vectors are the weakest signal here because every chunk talks about the same two roles.
 RRF_K = 10
 FUSION_WEIGHTS = (0.5, 1.5, 1.0)  # chunk vectors (Chroma), keyword (BM25), best sentence
-# Terms in at least this share of chunks say what the whole corpus is about ("engineer", "role"),
-# not what one question is about.
-COMMON_SHARE = 0.2
 CANDIDATES = 20  # how deep each retriever looks before fusion
 NEVER_ANSWER_FROM = ("quiz",)
-PREFIX_LETTERS = 5  # quiz options are mostly deliberate distractors, not claims
-
-
-@dataclass(frozen=True)
-class Chunk:
-    chunk_id: str
-    doc_id: str
-    title: str
-    section: str | None
-    kind: str
-    text: str
-    position: int
-    content_hash: str
-    ingested_at: str
-    publisher: str | None
-
-
-@dataclass(frozen=True)
-class SentenceMatrix:
-    """Every sentence vector of a snapshot in one matrix, and each chunk's rows in it."""
-
-    vectors: np.ndarray
-    spans: dict[str, tuple[int, list[str]]]  # chunk_id -> (first row, its sentences)
-
-    def of(self, chunk_id: str) -> tuple[list[str], np.ndarray] | None:
-        if chunk_id not in self.spans:
-            return None
-        start, sentences = self.spans[chunk_id]
-        return sentences, self.vectors[start : start + len(sentences)]
+# Vector queries carry no `where` filter (a filtered query is O(N) on single-node Chroma): they
+# over-fetch this many times what they need, drop what the query may not use, and ask again,
+# deeper, only when too little is left.
+OVERFETCH = 2
+SENTENCES_PER_CHUNK = 8  # a first guess of how many sentence hits one new chunk costs
 
 
 @dataclass
@@ -105,7 +88,7 @@ _SYNONYMS = {stem(k): tuple(stem(v) for v in vs) for k, vs in SYNONYMS.items()}
 
 
 def _keyword_tokens(text: str) -> list[str]:
-    return [stem(w) for w in words(text)]
+    return keyword_tokens(text)
 
 
 def expand_terms(tokens: list[str]) -> list[str]:
@@ -113,210 +96,288 @@ def expand_terms(tokens: list[str]) -> list[str]:
     return tokens + [extra for t in tokens for extra in _SYNONYMS.get(t, ())]
 
 
+class _ChunksById:
+    """`index.by_id.get(chunk_id)` over the generation's chunk table."""
+
+    def __init__(self, generation: Generation | None) -> None:
+        self._generation = generation
+
+    def get(self, chunk_id: str, default: Chunk | None = None) -> Chunk | None:
+        if self._generation is None:
+            return default
+        return self._generation.by_ids([chunk_id]).get(chunk_id, default)
+
+
 @dataclass
 class ChunkIndex:
-    """An immutable snapshot of every chunk, with its BM25 index and vocabulary."""
+    """One published generation as retrieval sees it: the manifest's summary of the corpus and
+    the generation's chunk table and keyword index (both read on demand)."""
 
-    chunks: list[Chunk]
-    vocabulary: frozenset[str]
-    prefixes: frozenset[str] = frozenset()  # of the vocabulary, for spelling-variant checks
+    number: int | None = None
+    generation: Generation | None = None
+    articles: dict[str, ArticleRecord] = field(default_factory=dict)
     # doc_id -> words of its title and publisher that no other article's have ("lesson",
     # "newsletter", "definitive"), so a question can name its source.
     source_words: dict[str, frozenset[str]] = field(default_factory=dict)
-    common_terms: frozenset[str] = frozenset()  # in COMMON_SHARE of the chunks or more
+    common_terms: frozenset[str] = frozenset()  # in rag.generation.COMMON_SHARE of chunks or more
     titles: dict[str, str] = field(default_factory=dict)  # doc_id -> title
-    bm25: Any = None
-    by_id: dict[str, Chunk] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, manifest: Manifest, folder: Path) -> ChunkIndex:
+        """Open the generation `manifest` names (its folder under `folder`)."""
+        return cls(
+            number=manifest.generation,
+            generation=Generation(folder / manifest.directory),
+            articles=dict(manifest.articles),
+            source_words={d: frozenset(ws) for d, ws in manifest.source_words.items()},
+            common_terms=frozenset(manifest.common_terms),
+            titles={d: a.title for d, a in manifest.articles.items()},
+        )
+
+    @property
+    def count(self) -> int:
+        return self.generation.count if self.generation else 0
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """Every content term of the corpus, as a membership test."""
+        return Vocabulary(self.generation)
+
+    @property
+    def by_id(self) -> _ChunksById:
+        return _ChunksById(self.generation)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every chunk (reads the whole table: for tools and evals, not for answering)."""
+        return list(self.generation.all_chunks()) if self.generation else []
 
     def named_sources(self, question: str) -> set[str]:
         """The articles a question names by a word only their title or publisher has."""
         asked = content_terms(question)
         return {doc for doc, own in self.source_words.items() if asked & own}
 
-    @classmethod
-    def from_collection(cls, collection: Any) -> ChunkIndex:
-        raw = collection.get(include=["documents", "metadatas"])
-        chunks = []
-        for chunk_id, text, meta in zip(
-            raw["ids"], raw["documents"], raw["metadatas"], strict=True
-        ):
-            meta = meta or {}
-            chunks.append(
-                Chunk(
-                    chunk_id=chunk_id,
-                    doc_id=str(meta.get(store.DOC_ID, "")),
-                    title=str(meta.get(store.TITLE, "")),
-                    section=str(meta.get(store.SECTION) or "") or None,
-                    kind=str(meta.get(store.KIND, "section")),
-                    text=text or "",
-                    position=int(meta.get(store.POSITION, 0) or 0),
-                    content_hash=str(meta.get(store.CONTENT_HASH, "")),
-                    ingested_at=str(meta.get(store.INGESTED_AT, "")),
-                    publisher=str(meta.get(store.PUBLISHER) or "") or None,
-                )
-            )
-        chunks.sort(key=lambda c: (c.doc_id, c.position))
-        vocabulary: set[str] = set()
-        chunk_frequency: dict[str, int] = {}
-        for c in chunks:
-            terms = content_terms(_header(c) + " " + c.text)
-            vocabulary |= terms
-            for term in terms:
-                chunk_frequency[term] = chunk_frequency.get(term, 0) + 1
-        common = frozenset(
-            t for t, n in chunk_frequency.items() if chunks and n / len(chunks) >= COMMON_SHARE
-        )
-        naming: dict[str, set[str]] = {}
-        for c in chunks:
-            naming.setdefault(c.doc_id, set()).update(
-                content_terms(f"{c.title} {c.publisher or ''}")
-            )
-        source_words = {
-            doc: frozenset(
-                w for w in own if not any(w in other for d, other in naming.items() if d != doc)
-            )
-            for doc, own in naming.items()
-        }
-        bm25 = None
-        if chunks:
-            bm25 = bm25s.BM25()
-            corpus_tokens = [_keyword_tokens(f"{_header(c)} {c.text}") for c in chunks]
-            bm25.index(corpus_tokens, show_progress=False)
-        return cls(
-            chunks=chunks,
-            vocabulary=frozenset(vocabulary),
-            prefixes=word_prefixes(frozenset(vocabulary), PREFIX_LETTERS),
-            source_words=source_words,
-            common_terms=common,
-            titles={c.doc_id: c.title for c in chunks},
-            bm25=bm25,
-            by_id={c.chunk_id: c for c in chunks},
-        )
-
-
-def _header(chunk: Chunk) -> str:
-    """The chunk's context as a reader sees it: article title, publisher, section."""
-    return " ".join(p for p in (chunk.title, chunk.publisher or "", chunk.section or "") if p)
-
 
 class HybridRetriever:
-    """Dense + BM25 retrieval over the chunk collection, fused by reciprocal rank."""
+    """Dense + BM25 + best-sentence retrieval over the current generation, fused by rank."""
 
-    def __init__(self, collection: Any, embedder: Embedder, exclude_kinds: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        collection: Any,
+        embedder: Embedder,
+        exclude_kinds: tuple[str, ...] = (),
+        *,
+        sentences: Any,
+        manifest: Any,
+        generations_dir: Path,
+        poll_seconds: float = 2.0,
+    ):
         self.collection = collection
+        self.sentence_collection = sentences
+        self.manifest_collection = manifest
+        self.generations_dir = generations_dir
         self.embedder = embedder
         self.exclude_kinds = tuple(sorted(set(NEVER_ANSWER_FROM) | set(exclude_kinds)))
+        self.poll_seconds = poll_seconds
         self._lock = threading.Lock()
-        self._index = ChunkIndex.from_collection(collection)
-        self._sentences = self._embed_sentences(self._index)
+        self._index = ChunkIndex()
+        self._checked = 0.0
+        self.refresh()
+
+    @classmethod
+    def for_settings(
+        cls, settings: Settings, collection: Any, embedder: Embedder, exclude_kinds: tuple[str, ...]
+    ) -> HybridRetriever:
+        """A retriever over `collection` and its sibling collections in the configured store."""
+        client = store.chroma_client(settings)
+        return cls(
+            collection,
+            embedder,
+            exclude_kinds,
+            sentences=store.open_sentences(settings, client),
+            manifest=store.open_manifest(settings, client),
+            generations_dir=store.generations_dir(settings),
+            poll_seconds=settings.generation_poll_s,
+        )
 
     @property
     def index(self) -> ChunkIndex:
+        """The current generation (checking the manifest at most every `poll_seconds`)."""
+        if time.monotonic() - self._checked >= self.poll_seconds:
+            self._poll()
         return self._index
 
     def refresh(self) -> None:
-        """Re-read the collection and swap the new snapshot in atomically."""
-        fresh = ChunkIndex.from_collection(self.collection)
-        sentences = self._embed_sentences(fresh)
-        with self._lock:
-            self._index, self._sentences = fresh, sentences
+        """Check the manifest now and swap a newer generation in (queries already running keep
+        the one they started with)."""
+        self._poll(force=True)
 
-    def _embed_sentences(self, index: ChunkIndex) -> SentenceMatrix:
-        """Every chunk's sentences with their vectors, embedded in one batch up front so that
-        evidence selection costs no model call per question."""
-        per_chunk = [(c.chunk_id, split_sentences(c.text)) for c in index.chunks]
-        flat = [sentence for _, sentences in per_chunk for sentence in sentences]
-        vectors = self.embedder.embed(flat) if flat else np.zeros((0, self.embedder.dim))
-        spans, start = {}, 0
-        for chunk_id, sentences in per_chunk:
-            spans[chunk_id] = (start, sentences)
-            start += len(sentences)
-        return SentenceMatrix(np.asarray(vectors, dtype=np.float32), spans)
+    def _poll(self, force: bool = False) -> None:
+        with self._lock:
+            if not force and time.monotonic() - self._checked < self.poll_seconds:
+                return  # another thread just checked
+            self._checked = time.monotonic()
+            number = current_generation(self.manifest_collection)
+            if number is None or number == self._index.number:
+                return
+            manifest = read_manifest(self.manifest_collection)
+            if manifest is None or not (self.generations_dir / manifest.directory).is_dir():
+                return  # published elsewhere without a shared data dir: keep serving this one
+            self._index = ChunkIndex.load(manifest, self.generations_dir)
 
     def closest_sentence(self, query_vector: np.ndarray) -> float:
         """The cosine of the corpus sentence closest to `query_vector` (0 for an empty index)."""
-        matrix = self._sentences.vectors
-        return float(np.max(matrix @ query_vector)) if len(matrix) else 0.0
+        best = self._sentence_ranking(self.index, query_vector, want=1, allow_excluded=True)
+        return max(best.values(), default=0.0)
 
     def sentences(self, chunk: Chunk) -> tuple[list[str], np.ndarray]:
-        """The chunk's sentences and their embeddings (from the snapshot that holds the chunk)."""
-        cached = self._sentences.of(chunk.chunk_id)
-        if cached is None:  # the chunk belongs to a snapshot swapped out mid-question
-            sentences = split_sentences(chunk.text)
-            cached = (sentences, self.embedder.embed(sentences))
-        return cached
+        """The chunk's sentences and their stored vectors."""
+        return self.sentences_of([chunk])[chunk.chunk_id]
+
+    def sentences_of(self, chunks: Iterable[Chunk]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """chunk_id -> its sentences and their stored vectors, in one lookup."""
+        chunks = list(chunks)
+        ids = list(dict.fromkeys(sid for c in chunks for sid in sentence_ids(c)))  # texts repeat
+        got = (
+            self.sentence_collection.get(ids=ids, include=["documents", "embeddings"])
+            if ids
+            else None
+        )
+        stored = {}
+        if got is not None:
+            stored = dict(
+                zip(got["ids"], zip(got["documents"], got["embeddings"], strict=True), strict=True)
+            )
+        out: dict[str, tuple[list[str], np.ndarray]] = {}
+        for chunk in chunks:
+            records = [stored.get(sid) for sid in sentence_ids(chunk)]
+            if records and all(r is not None for r in records):
+                texts = [str(r[0]) for r in records if r is not None]
+                vectors = np.asarray([r[1] for r in records if r is not None], dtype=np.float32)
+            else:  # an index written before sentences were stored: embed these few now
+                texts = split_sentences(chunk.text)
+                vectors = (
+                    self.embedder.embed(texts)
+                    if texts
+                    else np.zeros((0, self.embedder.dim), dtype=np.float32)
+                )
+            out[chunk.chunk_id] = (texts, vectors)
+        return out
 
     def retrieve(
         self, question: str, top_k: int, query_vector: np.ndarray | None = None
     ) -> list[Hit]:
         """The `top_k` chunks for `question`, best first."""
-        index = self._index
-        eligible = [c for c in index.chunks if c.kind not in self.exclude_kinds]
-        if not eligible:
+        index = self.index
+        if not index.count:
             raise IndexNotReadyError(
                 "The index is empty: run `career-rag ingest` to load the guides first."
             )
         if query_vector is None:
             query_vector = self.embedder.embed([question])[0]
-        dense = self._dense(query_vector, len(eligible))
-        keyword = self._keyword(question, index)
-        sentence = self._best_sentence(query_vector, eligible)
+        found: dict[str, Chunk] = {}
+        dense = self._dense(index, query_vector, found)
+        keyword = self._keyword(question, index, found)
+        sentence = self._best_sentence(index, query_vector, found)
         fused: dict[str, float] = {}
         rankings = (list(dense), list(keyword), list(sentence))
         for weight, ranking in zip(FUSION_WEIGHTS, rankings, strict=True):
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
-        best = sorted(fused, key=lambda cid: fused[cid], reverse=True)
-        hits = []
-        for chunk_id in best:
-            chunk = index.by_id.get(chunk_id)
-            if chunk is None or chunk.kind in self.exclude_kinds:
-                continue  # stored after our snapshot was taken; picked up on the next refresh
-            hits.append(Hit(chunk, fused[chunk_id]))
-            if len(hits) == top_k:
-                break
-        return hits
+        best = sorted(fused, key=lambda cid: fused[cid], reverse=True)[:top_k]
+        return [Hit(found[chunk_id], fused[chunk_id]) for chunk_id in best]
 
-    def _dense(self, query_vector: np.ndarray, eligible: int) -> dict[str, float]:
+    def _usable(self, chunk: Chunk | None) -> bool:
+        return chunk is not None and chunk.kind not in self.exclude_kinds
+
+    def _dense(
+        self, index: ChunkIndex, query_vector: np.ndarray, found: dict[str, Chunk]
+    ) -> dict[str, float]:
         """chunk_id -> cosine similarity, best first, from Chroma."""
-        where = {store.KIND: {"$nin": list(self.exclude_kinds)}} if self.exclude_kinds else None
-        result = self.collection.query(
-            query_embeddings=[query_vector.tolist()],
-            n_results=min(CANDIDATES, eligible),
-            where=where,
-            include=["distances"],
-        )
-        ids = result["ids"][0]
-        distances = result["distances"][0]
-        return {cid: 1.0 - float(d) for cid, d in zip(ids, distances, strict=True)}
+        assert index.generation is not None
+        n = CANDIDATES * OVERFETCH
+        while True:
+            result = self.collection.query(
+                query_embeddings=[query_vector.tolist()],
+                n_results=n,
+                include=["distances", "metadatas"],
+            )
+            ids, distances = result["ids"][0], result["distances"][0]
+            metas = result["metadatas"][0]
+            chunks = index.generation.by_ids(ids)
+            out: dict[str, float] = {}
+            for cid, distance, meta in zip(ids, distances, metas, strict=True):
+                chunk = chunks.get(cid)
+                # A vector another ingest run wrote belongs to another generation's text.
+                run = str((meta or {}).get(store.INGEST_RUN, ""))
+                if chunk is None or not self._usable(chunk) or run != chunk.ingest_run:
+                    continue
+                found[cid] = chunk
+                out[cid] = 1.0 - float(distance)
+                if len(out) == CANDIDATES:
+                    return out
+            if len(ids) < n:  # the collection has no more
+                return out
+            n *= 2
 
-    def _best_sentence(self, query_vector: np.ndarray, eligible: list[Chunk]) -> dict[str, float]:
+    def _best_sentence(
+        self, index: ChunkIndex, query_vector: np.ndarray, found: dict[str, Chunk]
+    ) -> dict[str, float]:
         """chunk_id -> its best sentence's cosine with the question, best first.
 
         A chunk vector averages a whole passage; a pinpoint question ("which cloud platform...")
-        matches one sentence of it far better than the average.
+        matches one sentence of it far better than the average. The nearest sentences come
+        first, so the first CANDIDATES chunks met are the CANDIDATES with the best sentences.
         """
-        table = self._sentences
-        similarities = table.vectors @ query_vector if len(table.vectors) else np.zeros(0)
-        best: dict[str, float] = {}
-        for chunk in eligible:
-            start, sentences = table.spans.get(chunk.chunk_id, (0, []))
-            if sentences:
-                best[chunk.chunk_id] = float(similarities[start : start + len(sentences)].max())
-        ranked = sorted(best, key=lambda cid: best[cid], reverse=True)[:CANDIDATES]
-        return {cid: best[cid] for cid in ranked}
+        return self._sentence_ranking(index, query_vector, CANDIDATES, False, found)
 
-    def _keyword(self, question: str, index: ChunkIndex) -> dict[str, float]:
+    def _sentence_ranking(
+        self,
+        index: ChunkIndex,
+        query_vector: np.ndarray,
+        want: int,
+        allow_excluded: bool,
+        found: dict[str, Chunk] | None = None,
+    ) -> dict[str, float]:
+        if index.generation is None:
+            return {}
+        n = want * SENTENCES_PER_CHUNK * OVERFETCH
+        while True:
+            result = self.sentence_collection.query(
+                query_embeddings=[query_vector.tolist()], n_results=n, include=["distances"]
+            )
+            ids, distances = result["ids"][0], result["distances"][0]
+            owners = index.generation.by_text_hashes({sid.rsplit(":", 1)[0] for sid in ids})
+            best: dict[str, float] = {}
+            for sid, distance in zip(ids, distances, strict=True):
+                for chunk in owners.get(sid.rsplit(":", 1)[0], ()):
+                    if chunk.chunk_id in best or not (allow_excluded or self._usable(chunk)):
+                        continue
+                    best[chunk.chunk_id] = 1.0 - float(distance)
+                    if found is not None:
+                        found[chunk.chunk_id] = chunk
+                if len(best) >= want:
+                    return dict(list(best.items())[:want])
+            if len(ids) < n:
+                return best
+            n *= 2
+
+    def _keyword(
+        self, question: str, index: ChunkIndex, found: dict[str, Chunk]
+    ) -> dict[str, float]:
         """chunk_id -> BM25 score, best first, for chunks sharing at least one term."""
         tokens = expand_terms([t for t in _keyword_tokens(question) if t not in _BM25_SKIP])
-        if not tokens or index.bm25 is None:
+        generation = index.generation
+        if not tokens or generation is None or generation.bm25 is None:
             return {}
-        k = min(CANDIDATES + len(self.exclude_kinds) * 10, len(index.chunks))
-        docs, scores = index.bm25.retrieve([tokens], k=k, show_progress=False)
+        k = min(CANDIDATES + len(self.exclude_kinds) * 10, generation.count)
+        docs, scores = generation.bm25.retrieve([tokens], k=k, show_progress=False)
+        chunks = generation.by_rows(int(d) for d in docs[0])
         out: dict[str, float] = {}
         for position, score in zip(docs[0], scores[0], strict=True):
-            chunk = index.chunks[int(position)]
-            if score > 0 and chunk.kind not in self.exclude_kinds:
+            chunk = chunks.get(int(position))
+            if chunk is not None and score > 0 and self._usable(chunk):
+                found[chunk.chunk_id] = chunk
                 out[chunk.chunk_id] = float(score)
         return out
 

@@ -1,11 +1,16 @@
-"""Opens the Chroma collection that holds the chunks: embedded on disk, or a Chroma server.
+"""Opens the Chroma collections of the index: embedded on disk, or a Chroma server.
 
-`CAREER_RAG_CHROMA_URL` switches to `HttpClient`; everything else is the same in both modes.
-Chunk metadata keys written by ingestion and read by retrieval are named here once.
+Three collections share the configured name: the chunks (`career_guides`), their sentence vectors
+(`career_guides_sentences`, one record per sentence, keyed by the chunk text's hash and the
+sentence's place in it) and the manifest (`career_guides_manifest`, one record naming the current
+generation; see `rag.manifest`). `CAREER_RAG_CHROMA_URL` switches to `HttpClient`; everything else
+is the same in both modes. Metadata keys written by ingestion and read by retrieval are named here
+once.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -20,6 +25,10 @@ KIND = "kind"
 POSITION = "position"
 CONTENT_HASH = "content_hash"
 INGESTED_AT = "ingested_at"
+INGEST_RUN = "ingest_run"  # which ingest run wrote the record: tells a reader's generation apart
+# Metadata keys of a sentence record.
+CHUNK_ID = "chunk_id"
+TEXT_HASH = "text_hash"
 
 
 def chroma_client(settings: Settings) -> Any:
@@ -40,15 +49,49 @@ def chroma_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+READ_PAGE = 5000  # records per `get`: one unpaged get of a large collection overflows SQLite
+
+
+def read_all(collection: Any, include: list[str], page: int = READ_PAGE) -> dict[str, list[Any]]:
+    """Every record of `collection` (ids plus the `include` fields), read a page at a time."""
+    out: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=page, offset=offset)
+        for key in out:
+            out[key].extend(got[key] if got[key] is not None else [])
+        if len(got["ids"]) < page:
+            return out
+        offset += page
+
+
+def _open(client: Any, name: str) -> Any:
+    # Embeddings are always computed by us, so no collection gets an embedding function of its
+    # own (Chroma's default one would try to download a model).
+    return client.get_or_create_collection(
+        name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+    )
+
+
+def open_sentences(settings: Settings, client: Any | None = None) -> Any:
+    """The sentence-vector collection (created empty if missing)."""
+    return _open(client or chroma_client(settings), f"{settings.collection}_sentences")
+
+
+def open_manifest(settings: Settings, client: Any | None = None) -> Any:
+    """The one-record manifest collection (created empty if missing)."""
+    return _open(client or chroma_client(settings), f"{settings.collection}_manifest")
+
+
+def generations_dir(settings: Settings) -> Path:
+    """Where each generation's keyword index and chunk table live (shared by every worker)."""
+    return settings.data_dir / "generations"
+
+
 def open_collection(settings: Settings, client: Any | None = None) -> Any:
     """The chunk collection (created empty if missing), using cosine distance.
 
     Embeddings are always computed by us, so the collection gets no embedding function of its own
     (Chroma's default one would try to download a model).
     """
-    client = client or chroma_client(settings)
-    return client.get_or_create_collection(
-        name=settings.collection,
-        embedding_function=None,
-        metadata={"hnsw:space": "cosine"},
-    )
+    return _open(client or chroma_client(settings), settings.collection)

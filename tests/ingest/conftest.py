@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.store import DOC_ID, INGESTED_AT, open_collection
+from rag.store import DOC_ID, INGEST_RUN, INGESTED_AT, open_collection
 from tests.fakes import FakeEmbedder
 
 # Written by llama-index or per run: not part of what "the same index" means.
-VOLATILE_KEYS = {INGESTED_AT, "_node_content"}
+VOLATILE_KEYS = {INGESTED_AT, INGEST_RUN, "_node_content"}
 
 
 def snapshot(settings: Settings) -> dict[str, tuple[str, dict[str, Any], tuple[float, ...]]]:

@@ -21,7 +21,9 @@ from rag.store import (
     SECTION,
     TITLE,
     open_collection,
+    open_sentences,
 )
+from rag.text import split_sentences
 from tests.fakes import FakeEmbedder
 from tests.ingest.conftest import FailingEmbedder, RecordingEmbedder, doc_chunks, snapshot
 
@@ -40,7 +42,9 @@ def test_first_ingest_stores_every_chunk_with_its_text_and_metadata(
     summary = ingest_corpus(settings, embedder=fake_embedder)
     assert (summary.added, summary.updated, summary.unchanged, summary.deleted) == (4, 0, 0, 0)
     got = open_collection(settings).get(include=["documents", "metadatas"])
-    assert summary.chunks == len(got["ids"]) == fake_embedder.texts_embedded
+    assert summary.chunks == len(got["ids"])
+    # Each chunk once, then each sentence of it once (stored for the best-sentence channel).
+    assert fake_embedder.texts_embedded == summary.chunks + open_sentences(settings).count()
     by_id = dict(zip(got["ids"], zip(got["documents"], got["metadatas"], strict=True), strict=True))
     for chunk in expected_chunks(settings.corpus_dir, NEWSLETTER):
         document, meta = by_id[chunk.chunk_id]
@@ -89,7 +93,13 @@ def test_updated_article_replaces_only_its_own_chunks(settings: Settings) -> Non
     after = snapshot(settings)
     new_ids = {c.chunk_id for c in expected_chunks(settings.corpus_dir, NEWSLETTER)}
     assert {k for k, v in after.items() if v[1][DOC_ID] == NEWSLETTER} == new_ids
-    assert embedder.texts_embedded == len(new_ids)
+    # The article's chunks are re-embedded; sentences only for the chunk text that changed.
+    old_texts = {v[0] for v in before.values()}
+    changed = [
+        c for c in expected_chunks(settings.corpus_dir, NEWSLETTER) if c.text not in old_texts
+    ]
+    assert len(changed) == 1
+    assert embedder.texts_embedded == len(new_ids) + len(split_sentences(changed[0].text))
     others = {k: v for k, v in before.items() if v[1][DOC_ID] != NEWSLETTER}
     assert {k: v for k, v in after.items() if v[1][DOC_ID] != NEWSLETTER} == others
     assert not any("£105k" in v[0] for v in after.values())

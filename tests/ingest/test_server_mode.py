@@ -2,62 +2,27 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ingest.pipeline import ingest_corpus
 from rag.config import Settings
 from rag.store import DOC_ID, open_collection
 from tests.fakes import FakeEmbedder
-from tests.processes import free_port, stop
-
-START_TIMEOUT_S = 60
+from tests.processes import free_port, start_chroma, stop
 
 
 @pytest.fixture
 def chroma_url(tmp_path: Path) -> Iterator[str]:
     """A Chroma server on a free local port, stopped (and killed if need be) afterwards."""
     port = free_port()
-    log = (tmp_path / "chroma.log").open("wb")
-    chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc = start_chroma(tmp_path / "server", port, tmp_path / "chroma.log")
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma server exited early: {(tmp_path / 'chroma.log').read_text()}")
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("chroma server did not start in time")
-            time.sleep(0.2)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
-        log.close()
 
 
 @pytest.mark.real

@@ -1,0 +1,193 @@
+"""Start-up reads what ingest stored (no embedding, no scan); re-ingest publishes a new generation
+that readers switch to in one step, with the old one readable until then."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ingest.pipeline import ingest_corpus
+from rag.assistant import Assistant
+from rag.config import Settings
+from rag.embedding import MiniLMEmbedder
+from rag.manifest import current_generation
+from rag.retrieve import CANDIDATES, HybridRetriever
+from rag.store import (
+    DOC_ID,
+    generations_dir,
+    open_collection,
+    open_manifest,
+    open_sentences,
+    read_all,
+)
+from rag.text import split_sentences
+from tests.fakes import FakeEmbedder, fake_coverage_model
+
+NEWSLETTER = "machine-learning-vs-ai-engineering-whats-the-difference"
+QUESTIONS = [
+    "Which cloud platform should an ML engineer learn?",
+    "How much do AI engineers earn in the UK?",
+    "Do I need a master's degree to become a machine learning engineer?",
+    "What does an AI engineer build with large language models?",
+]
+
+
+def _assistant(settings: Settings, embedder: object) -> Assistant:
+    return Assistant(
+        settings,
+        embedder=embedder,  # type: ignore[arg-type]
+        llm=None,
+        collection=open_collection(settings),
+        coverage_model=fake_coverage_model(),
+    )
+
+
+def test_start_up_and_index_questions_make_no_embedding_call(
+    fake_index: tuple[Settings, FakeEmbedder],
+) -> None:
+    settings, _ = fake_index
+    counting = FakeEmbedder()
+    assistant = _assistant(settings, counting)
+    docs = assistant.documents()
+    status = assistant.status()
+    assert counting.calls == 0
+    assert len(docs) == 4 and status["chunks"] == sum(d.chunks for d in docs) > 0
+    assert assistant.retriever.index.common_terms  # read from the manifest, not computed
+    assistant.search("Which cloud platform should an ML engineer learn?")
+    assert counting.calls == 1  # the question itself, nothing of the corpus
+
+
+@pytest.mark.real
+def test_start_up_with_the_real_model_makes_no_embedding_call(
+    real_index: Settings, real_embedder: MiniLMEmbedder
+) -> None:
+    before = real_embedder.calls
+    assistant = _assistant(real_index, real_embedder)
+    assert assistant.status()["chunks"] > 0
+    assert real_embedder.calls == before
+
+
+def test_documents_match_what_the_collection_holds(
+    fake_index: tuple[Settings, FakeEmbedder],
+) -> None:
+    settings, embedder = fake_index
+    metas = open_collection(settings).get(include=["metadatas"])["metadatas"]
+    counts: dict[str, int] = {}
+    for meta in metas:
+        counts[meta[DOC_ID]] = counts.get(meta[DOC_ID], 0) + 1
+    docs = _assistant(settings, embedder).documents()
+    assert {d.doc_id: d.chunks for d in docs} == counts
+
+
+def _brute_force_best_sentence(
+    retriever: HybridRetriever, embedder: FakeEmbedder, vector: np.ndarray
+) -> list[float]:
+    """The old start-up-embedded computation: every eligible chunk's best sentence cosine."""
+    best = []
+    for chunk in retriever.index.chunks:
+        sentences = split_sentences(chunk.text)
+        if chunk.kind in retriever.exclude_kinds or not sentences:
+            continue
+        best.append(float(np.max(embedder.embed(sentences) @ vector)))
+    return sorted(best, reverse=True)[:CANDIDATES]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_best_sentence_query_equals_a_scan_of_every_sentence(
+    fake_index: tuple[Settings, FakeEmbedder], question: str
+) -> None:
+    settings, embedder = fake_index
+    retriever = _assistant(settings, embedder).retriever
+    vector = embedder.embed([question])[0]
+    got = retriever._best_sentence(retriever.index, vector, {})
+    expected = _brute_force_best_sentence(retriever, embedder, vector)
+    # Scores, not ids: the fake embedder gives many exact ties, ordered arbitrarily.
+    assert sorted(got.values(), reverse=True) == pytest.approx(expected, abs=1e-5)
+
+
+def _texts(hits: list) -> set[str]:
+    return {h.chunk.text for h in hits}
+
+
+def test_reingest_publishes_a_generation_readers_switch_to_in_one_step(
+    settings: Settings,
+) -> None:
+    embedder = FakeEmbedder()
+    ingest_corpus(settings, embedder=embedder)
+    slow = settings.model_copy(update={"generation_poll_s": 3600.0})  # polls only when told
+    reader = _assistant(slow, embedder).retriever
+    old_texts = {c.text for c in reader.index.chunks}
+    first = current_generation(open_manifest(settings))
+
+    path = settings.corpus_dir / f"{NEWSLETTER}.txt"
+    path.write_text(path.read_text().replace("£105k (UK)", "£115k (UK)"))
+    ingest_corpus(settings, embedder=embedder)
+    assert current_generation(open_manifest(settings)) == first + 1
+
+    question = "What is the UK salary of an ML engineer?"
+    stale = reader.retrieve(question, 20)
+    assert _texts(stale) <= old_texts  # still wholly the old generation
+    sentences, _ = reader.sentences(stale[0].chunk)
+    assert all(s in stale[0].chunk.text for s in sentences)
+
+    reader.refresh()
+    fresh = reader.retrieve(question, 20)
+    assert any("£115k" in t for t in _texts(fresh))
+    assert not any("£105k" in c.text for c in reader.index.chunks)
+
+
+def test_old_generations_are_removed_with_the_sentences_only_they_used(
+    settings: Settings,
+) -> None:
+    embedder = FakeEmbedder()
+    ingest_corpus(settings, embedder=embedder)
+    sentences = open_sentences(settings)
+    initial = sentences.count()
+    path = settings.corpus_dir / f"{NEWSLETTER}.txt"
+    for figure in ("£115k (UK)", "£125k (UK)"):
+        text = path.read_text()
+        path.write_text(text.replace("£105k (UK)", figure).replace("£115k (UK)", figure))
+        ingest_corpus(settings, embedder=embedder)
+    folders = sorted(p.name for p in generations_dir(settings).iterdir())
+    assert folders == ["g000002", "g000003"]  # current and previous
+    # The £105k text's sentences went with generation 1; £115k and £125k versions remain.
+    assert sentences.count() > initial
+    kept = sentences.get(include=["documents"])["documents"]
+    assert not any("£105k" in s for s in kept)
+    assert any("£115k" in s for s in kept) and any("£125k" in s for s in kept)
+
+
+def test_unchanged_reingest_publishes_nothing_and_embeds_nothing(settings: Settings) -> None:
+    ingest_corpus(settings, embedder=FakeEmbedder())
+    generation = current_generation(open_manifest(settings))
+    embedder = FakeEmbedder()
+    summary = ingest_corpus(settings, embedder=embedder)
+    assert summary.unchanged == 4 and embedder.calls == 0
+    assert current_generation(open_manifest(settings)) == generation
+
+
+def test_missing_generation_folder_is_rebuilt_on_the_next_ingest(settings: Settings) -> None:
+    ingest_corpus(settings, embedder=FakeEmbedder())
+    for folder in generations_dir(settings).iterdir():
+        for path in sorted(folder.rglob("*"), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        folder.rmdir()
+    embedder = FakeEmbedder()
+    ingest_corpus(settings, embedder=embedder)
+    assert embedder.calls == 0  # the chunks and sentences are still stored; only files rebuilt
+    assert _assistant(settings, embedder).retriever.retrieve("salary", 3)
+
+
+def test_whole_collection_reads_are_paged_and_complete(
+    fake_index: tuple[Settings, FakeEmbedder],
+) -> None:
+    """Ingest reads every record a page at a time (one unpaged `get` of ~100k records overflows
+    SQLite's variable limit inside Chroma); the pages add up to exactly the unpaged read."""
+    settings, _ = fake_index
+    collection = open_collection(settings)
+    whole = collection.get(include=["documents", "metadatas"])
+    paged = read_all(collection, ["documents", "metadatas"], page=7)
+    assert len(paged["ids"]) == len(set(paged["ids"])) == len(whole["ids"]) > 7
+    assert dict(zip(paged["ids"], paged["documents"], strict=True)) == dict(
+        zip(whole["ids"], whole["documents"], strict=True)
+    )
