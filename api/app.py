@@ -16,6 +16,7 @@ from typing import Any
 
 import anyio
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -23,7 +24,12 @@ from api.deps import AssistantFactory, IngestFunction
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import GenerationGate
-from api.middleware import RequestContextMiddleware
+from api.middleware import (
+    ApiKeyMiddleware,
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from api.openapi import install_openapi
 from api.routes import router
 from rag.config import Settings, get_settings
@@ -32,17 +38,8 @@ from rag.schemas import IngestSummary
 logger = logging.getLogger("api")
 
 STATIC_DIR = Path(__file__).parent / "static"
-# The page loads only its own files and renders model text with textContent; the policy is a
-# second line of defence should that ever slip.
-PAGE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+# The security headers (CSP and the rest) come from `SecurityHeadersMiddleware`, on every response.
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
 
 
 def default_assistant_factory(settings: Settings) -> Any:
@@ -56,6 +53,30 @@ def default_ingest(settings: Settings, **kwargs: Any) -> IngestSummary:
     from ingest.pipeline import ingest_corpus
 
     return ingest_corpus(settings, **kwargs)
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Outermost first: security headers, request id and log line, CORS, API key, body limit.
+
+    Headers and the request log wrap everything, so a 401, a 413 or a CORS preflight has them
+    too; CORS sits outside the API key so a preflight (which carries no credentials) is
+    answered; the key is checked before the body size, so a client without it is not read.
+    """
+    # Starlette runs the middleware added last first.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    if settings.api_key:
+        app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
 
 
 def create_app(
@@ -78,6 +99,7 @@ def create_app(
             # A queued request may wait for every answer ahead of it, each bounded by the LLM
             # timeout; past that the client is better served by a 503 and a retry.
             max_wait_s=settings.llm_timeout_s * (settings.max_queued_generations + 1),
+            wait_answers=settings.generation_wait_answers,
         )
         app.state.gate = gate  # also reachable outside requests, for metrics and tests
         logger.info("ready to answer")
@@ -102,7 +124,7 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    install_middleware(app, settings)
     app.include_router(router)
     install_docs(app)
     install_openapi(app, settings)

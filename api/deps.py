@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.errors import ApiError
 from api.limits import GenerationGate
 from rag.config import Settings
-from rag.schemas import Answer, DocumentInfo, IngestSummary, Passage, Turn
+from rag.schemas import Answer, DocumentInfo, FallbackReason, IngestSummary, Passage, Turn
 
 
 class AssistantLike(Protocol):
@@ -27,11 +27,21 @@ class AssistantLike(Protocol):
     embedder: Any
 
     def ask(
-        self, question: str, history: Sequence[Turn] = (), top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int | None = None,
+        *,
+        fallback: FallbackReason | None = None,
     ) -> Answer: ...
 
     def stream(
-        self, question: str, history: Sequence[Turn] = (), top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int | None = None,
+        *,
+        fallback: FallbackReason | None = None,
     ) -> Iterator[str | Answer]: ...
 
     def search(self, query: str, top_k: int | None = None) -> list[Passage]: ...

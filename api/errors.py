@@ -17,6 +17,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -29,6 +30,7 @@ from rag.errors import (
     IndexNotReadyError,
     InvalidQuestionError,
     LLMUnavailableError,
+    StoreWriteError,
 )
 
 logger = logging.getLogger("api")
@@ -42,6 +44,8 @@ _DOMAIN_ERRORS: tuple[tuple[type[CareerRagError], int, str], ...] = (
     (LLMUnavailableError, 502, "llm_unavailable"),
     # The corpus folder is configured on the server, so a bad one is the server's problem.
     (CorpusError, 500, "corpus_error"),
+    # Disk full or a read-only data dir: the server cannot store, but keeps serving the old index.
+    (StoreWriteError, 507, "store_write_failed"),
     (CareerRagError, 500, "internal_error"),
 )
 
@@ -66,6 +70,11 @@ _OPENAI_TYPES = {
 OPENAI_PATH_PREFIX = "/v1/"
 
 INTERNAL_MESSAGE = "Something went wrong on the server; the error was logged. Please try again."
+STORE_DOWN_MESSAGE = (
+    "The index store (the Chroma server) does not answer; questions can be answered again as "
+    "soon as it is back. Retry in a few seconds."
+)
+STORE_RETRY_AFTER_S = 5
 
 
 class ApiError(Exception):
@@ -140,7 +149,20 @@ def describe_domain_error(exc: CareerRagError) -> tuple[int, str, str, dict[str,
             message = INTERNAL_MESSAGE
         elif error_type == "corpus_error":
             message = "The corpus folder could not be read; the details are in the server log."
+        elif error_type == "llm_unavailable":
+            # The LLM server's own reply may echo its URL or API key; it goes to the log only.
+            message = (
+                "The language model did not answer; the details are in the server log. "
+                "Try again shortly."
+            )
     return status, error_type, message, headers
+
+
+def describe_store_error(exc: BaseException) -> tuple[int, str, str, dict[str, str]]:
+    """The Chroma server did not answer (chromadb's HTTP client lets httpx's transport errors
+    through as they are): 503, as for an index that is not ready, and worth a retry soon."""
+    logger.warning("the index store did not answer: %r", exc)
+    return 503, "index_not_ready", STORE_DOWN_MESSAGE, {"Retry-After": str(STORE_RETRY_AFTER_S)}
 
 
 def describe_any_error(exc: BaseException) -> tuple[int, str, str, dict[str, str]]:
@@ -149,6 +171,8 @@ def describe_any_error(exc: BaseException) -> tuple[int, str, str, dict[str, str
         return describe_domain_error(exc)
     if isinstance(exc, ApiError):
         return exc.status_code, exc.error_type, exc.message, exc.headers
+    if isinstance(exc, httpx.TransportError):
+        return describe_store_error(exc)
     logger.error("unexpected error", exc_info=exc)
     return 500, "internal_error", INTERNAL_MESSAGE, {}
 
@@ -226,9 +250,15 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, error_type, detail, exc.headers, path=request.url.path)
 
 
+async def _store_handler(request: Request, exc: Exception) -> JSONResponse:
+    status, error_type, message, headers = describe_store_error(exc)
+    return error_response(status, error_type, message, headers, path=request.url.path)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers; unexpected exceptions are caught by `RequestContextMiddleware`."""
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(CareerRagError, _domain_handler)
     app.add_exception_handler(ApiError, _api_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(httpx.TransportError, _store_handler)

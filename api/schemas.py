@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from rag.schemas import Citation, Turn
+from rag.schemas import Citation, FallbackReason, Turn
 
 MAX_HISTORY_TURNS = 50
 MAX_TURN_CHARS = 20_000
@@ -215,7 +215,8 @@ class Usage(BaseModel):
 
 
 class ChatCompletion(BaseModel):
-    """A `chat.completion` object; `citations` and `refused` are this server's extra fields."""
+    """A `chat.completion` object; `citations`, `refused` and `fallback` are this server's extra
+    fields."""
 
     id: str
     object: Literal["chat.completion"] = "chat.completion"
@@ -225,6 +226,11 @@ class ChatCompletion(BaseModel):
     usage: Usage
     citations: list[Citation] = Field(default_factory=list)
     refused: bool = False
+    fallback: FallbackReason | None = Field(
+        default=None,
+        description="Set when the text is the quotes-only answer: `generator_busy` or "
+        "`llm_unavailable` (see the Answer schema of `POST /chat`).",
+    )
 
 
 class ModelCard(BaseModel):

@@ -33,7 +33,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
 from api.errors import describe_any_error, error_body, openai_error_body
-from api.limits import GenerationGate, Lease
+from api.limits import Lease
 from api.usage import cut_to_tokens, usage
 from rag.schemas import Answer
 
@@ -105,33 +105,20 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-async def open_stream(
-    gate: GenerationGate, make_iter: Callable[[], Iterator[str | Answer]]
-) -> tuple[Lease, ThreadedIterator[str | Answer]]:
-    """Take a generation slot and start the assistant's stream up to its first item."""
-    lease = await gate.acquire()
-    stream = ThreadedIterator(make_iter)
-    try:
-        await stream.prime()
-    except BaseException:
-        await stream.aclose()
-        lease.release()
-        raise
-    return lease, stream
-
-
 class LeasedEventSourceResponse(EventSourceResponse):
-    """An SSE response that closes its stream and frees its slot however the response ends."""
+    """An SSE response that closes its stream and frees its slot (if it holds one: a quotes-only
+    answer does not) however the response ends."""
 
     def __init__(
         self,
         content: AsyncIterator[Any],
         *,
-        lease: Lease,
+        lease: Lease | None,
         stream: ThreadedIterator[Any],
+        headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(content, headers=SSE_HEADERS, **kwargs)
+        super().__init__(content, headers={**SSE_HEADERS, **(headers or {})}, **kwargs)
         self._lease = lease
         self._stream = stream
 
@@ -142,7 +129,8 @@ class LeasedEventSourceResponse(EventSourceResponse):
             try:
                 await self._stream.aclose()
             finally:
-                self._lease.release()
+                if self._lease is not None:
+                    self._lease.release()
 
 
 async def chat_events(stream: ThreadedIterator[str | Answer]) -> AsyncIterator[ServerSentEvent]:
@@ -188,8 +176,9 @@ async def completion_chunks(
     OpenAI clients append every delta and cannot take text back, so these deltas carry the
     verified answer (sent as soon as verification is done), never the unverified draft. The
     last choice chunk has `finish_reason` ("stop", or "length" when `max_tokens` cut the answer)
-    and this server's `citations` and `refused` fields. With `include_usage`, as OpenAI does,
-    every chunk has `usage: null` and one more chunk, with `choices: []`, carries the counts.
+    and this server's `citations`, `refused` and `fallback` fields. With `include_usage`, as
+    OpenAI does, every chunk has `usage: null` and one more chunk, with `choices: []`, carries
+    the counts.
     A failure mid-stream is an OpenAI-shaped `{"error": {...}}` data line that ends the stream.
     """
     cid, created = completion_id(), int(time.time())
@@ -223,7 +212,9 @@ async def completion_chunks(
         for piece in split_pieces(text):
             yield delta({"content": piece})
         citations = [c.model_dump() for c in answer.citations]
-        yield delta({}, finish, citations=citations, refused=answer.refused)
+        yield delta(
+            {}, finish, citations=citations, refused=answer.refused, fallback=answer.fallback
+        )
         if include_usage:
             yield chunk([], usage=usage(prompt_texts, text).model_dump())
         yield "[DONE]"

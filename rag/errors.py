@@ -33,6 +33,13 @@ class LLMUnavailableError(CareerRagError):
     exit_code = 5
 
 
+class StoreWriteError(CareerRagError):
+    """Raised when the ingest cannot write the index (disk full, read-only data dir); whatever it
+    had not yet published is discarded and readers keep the previous index."""
+
+    exit_code = 7
+
+
 class BusyError(CareerRagError):
     """Raised when generation is saturated beyond the waiting queue; retry after a short pause."""
 

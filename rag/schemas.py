@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 ChunkKind = Literal["section", "faq", "table", "quiz", "intro"]
+# Why an answer is the quotes-only one although a model is configured (see Answer.fallback).
+FallbackReason = Literal["generator_busy", "llm_unavailable"]
 
 
 class Passage(BaseModel):
@@ -51,6 +53,13 @@ class Answer(BaseModel):
         default=None,
         description="answer; partial (what the guides do not give is said, then what they do, "
         "quoted; refused is true); decline (refused).",
+    )
+    fallback: FallbackReason | None = Field(
+        default=None,
+        description="Set when no model drafted this answer although one is configured, so it is "
+        "the quotes-only answer (verified evidence sentences, quoted and cited): "
+        "`generator_busy` (every generation slot was taken and the client did not ask to wait), "
+        "`llm_unavailable` (the model failed, timed out or sent garbage).",
     )
 
 

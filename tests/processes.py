@@ -5,6 +5,12 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
 
 
 def free_port() -> int:
@@ -34,3 +40,26 @@ def default_sigint() -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def start_chroma(path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """A real `chroma run` server storing in `path`, on 127.0.0.1:`port`, logging to `log`;
+    returns once its heartbeat answers (fails the test if it exits or takes over a minute)."""
+    chroma = Path(sys.executable).parent / "chroma"
+    command = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"chroma exited early: {log.read_text()[-2000:]}")
+        try:
+            heartbeat = httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+            if heartbeat.status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            stop(proc)
+            pytest.fail("chroma did not start in time")
+        time.sleep(0.2)

@@ -6,15 +6,20 @@ assistant's job, and it runs in worker threads behind the generation gate.
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Header, Response
 
+from api.answering import (
+    PREFER_HEADER_DOC,
+    answer,
+    open_answer_stream,
+    preference_applied,
+    preferred_wait_s,
+)
 from api.deps import AssistantDep, GateDep, SettingsDep
 from api.schemas import ChatRequest, ErrorResponse
-from api.streaming import LeasedEventSourceResponse, chat_events, open_stream
+from api.streaming import LeasedEventSourceResponse, chat_events
 from rag.config import Settings
 from rag.errors import InvalidQuestionError
 from rag.schemas import Answer
@@ -27,8 +32,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "Empty or too long question, unknown field, bad top_k, bad JSON",
     },
     502: {"model": ErrorResponse, "description": "The LLM behind the server did not answer"},
-    503: {"model": ErrorResponse, "description": "Busy (see Retry-After) or index not ready"},
+    503: {
+        "model": ErrorResponse,
+        "description": "Index not ready, or busy (see Retry-After) after `Prefer: wait=N`",
+    },
 }
+
+PreferHeader = Annotated[str | None, Header(description=PREFER_HEADER_DOC)]
 
 
 def check_question(question: str, settings: Settings) -> str:
@@ -57,7 +67,12 @@ def check_question(question: str, settings: Settings) -> str:
     },
 )
 async def chat(
-    body: ChatRequest, assistant: AssistantDep, settings: SettingsDep, gate: GateDep
+    body: ChatRequest,
+    assistant: AssistantDep,
+    settings: SettingsDep,
+    gate: GateDep,
+    response: Response,
+    prefer: PreferHeader = None,
 ) -> Any:
     """Answer a question from the guides, with numbered citations of the passages it rests on.
 
@@ -65,12 +80,21 @@ async def chat(
     draft as the model writes it, then one `answer` event carries the verified Answer (show that
     text: verification may change the draft), then `done`. A failure mid-stream is an `error`
     event with `{"error": {"type", "message"}}` and ends the stream.
+
+    When the model is saturated the reply comes at once and is the quotes-only answer (verified
+    evidence sentences, quoted and cited, no model draft) with `fallback: "generator_busy"`;
+    send `Prefer: wait=N` to wait up to N seconds for the model instead. A model that fails
+    gives the quotes-only answer with `fallback: "llm_unavailable"`.
     """
     question = check_question(body.question, settings)
+    wait_s = preferred_wait_s(prefer)
+    applied = preference_applied(wait_s)
     if body.stream:
-        lease, stream = await open_stream(
-            gate, partial(assistant.stream, question, body.history, body.top_k)
+        lease, stream = await open_answer_stream(
+            assistant, gate, wait_s, question, body.history, body.top_k
         )
-        return LeasedEventSourceResponse(chat_events(stream), lease=lease, stream=stream)
-    async with gate.slot():
-        return await run_in_threadpool(assistant.ask, question, body.history, body.top_k)
+        return LeasedEventSourceResponse(
+            chat_events(stream), lease=lease, stream=stream, headers=applied
+        )
+    response.headers.update(applied)
+    return await answer(assistant, gate, wait_s, question, body.history, body.top_k)

@@ -10,15 +10,14 @@ verified answer, with `finish_reason`, estimated `usage` (see `api.usage`), and 
 from __future__ import annotations
 
 import time
-from functools import partial
 from typing import Any
 
-from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Response
 
+from api.answering import answer, open_answer_stream, preference_applied, preferred_wait_s
 from api.deps import AssistantDep, GateDep, SettingsDep
 from api.errors import ApiError
-from api.routes.chat import check_question
+from api.routes.chat import PreferHeader, check_question
 from api.schemas import (
     ChatCompletion,
     ChatCompletionChoice,
@@ -33,7 +32,6 @@ from api.streaming import (
     LeasedEventSourceResponse,
     completion_chunks,
     completion_id,
-    open_stream,
 )
 from api.usage import cut_to_tokens, usage
 from rag.config import Settings
@@ -51,7 +49,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "No user message, a blank or too long one, or a malformed request",
     },
     502: {"model": OpenAIErrorResponse, "description": "The LLM behind the server did not answer"},
-    503: {"model": OpenAIErrorResponse, "description": "Busy (see Retry-After) or index not ready"},
+    503: {
+        "model": OpenAIErrorResponse,
+        "description": "Index not ready, or busy (see Retry-After) after `Prefer: wait=N`",
+    },
 }
 
 
@@ -99,19 +100,28 @@ def split_messages(messages: list[OpenAIMessage], settings: Settings) -> tuple[s
     },
 )
 async def chat_completions(
-    body: ChatCompletionRequest, assistant: AssistantDep, settings: SettingsDep, gate: GateDep
+    body: ChatCompletionRequest,
+    assistant: AssistantDep,
+    settings: SettingsDep,
+    gate: GateDep,
+    response: Response,
+    prefer: PreferHeader = None,
 ) -> Any:
     """OpenAI-compatible chat: point an OpenAI client's `base_url` at `<server>/v1`.
 
     `usage` token counts are estimates (4 characters a token). `max_completion_tokens` (or
-    `max_tokens`) cuts the verified answer and sets `finish_reason: "length"`.
+    `max_tokens`) cuts the verified answer and sets `finish_reason: "length"`. When the model is
+    saturated (or fails) the reply is the quotes-only answer at once, with the extra field
+    `fallback` saying why; `Prefer: wait=N` waits up to N seconds for the model instead.
     """
     question, history = split_messages(body.messages, settings)
     model = body.model or MODEL_ID
     prompt_texts = [m.text() for m in body.messages]
     max_tokens = body.max_completion_tokens or body.max_tokens
+    wait_s = preferred_wait_s(prefer)
+    applied = preference_applied(wait_s)
     if body.stream:
-        lease, stream = await open_stream(gate, partial(assistant.stream, question, history, None))
+        lease, stream = await open_answer_stream(assistant, gate, wait_s, question, history, None)
         chunks = completion_chunks(
             stream,
             model=model,
@@ -119,10 +129,10 @@ async def chat_completions(
             max_tokens=max_tokens,
             include_usage=bool(body.stream_options and body.stream_options.include_usage),
         )
-        return LeasedEventSourceResponse(chunks, lease=lease, stream=stream)
-    async with gate.slot():
-        answer = await run_in_threadpool(assistant.ask, question, history, None)
-    text, finish = cut_to_tokens(answer.answer, max_tokens)
+        return LeasedEventSourceResponse(chunks, lease=lease, stream=stream, headers=applied)
+    response.headers.update(applied)
+    reply = await answer(assistant, gate, wait_s, question, history, None)
+    text, finish = cut_to_tokens(reply.answer, max_tokens)
     return ChatCompletion(
         id=completion_id(),
         created=int(time.time()),
@@ -134,8 +144,9 @@ async def chat_completions(
             )
         ],
         usage=usage(prompt_texts, text),
-        citations=answer.citations,
-        refused=answer.refused,
+        citations=reply.citations,
+        refused=reply.refused,
+        fallback=reply.fallback,
     )
 
 

@@ -22,7 +22,15 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from rag.config import Settings
 from rag.errors import InvalidQuestionError
-from rag.schemas import Answer, Citation, DocumentInfo, IngestSummary, Passage, Turn
+from rag.schemas import (
+    Answer,
+    Citation,
+    DocumentInfo,
+    FallbackReason,
+    IngestSummary,
+    Passage,
+    Turn,
+)
 from tests.conftest import CORPUS
 from tests.processes import free_port
 
@@ -56,7 +64,8 @@ class FakeAssistant:
 
     A question containing "salary on mars" is refused; "explode" raises mid-stream. Set
     `block` to make `ask`/`stream` wait on an event before answering (saturation tests), and
-    `block_mid_stream` to pause a stream after its first token (disconnect tests).
+    `block_mid_stream` to pause a stream after its first token (disconnect tests). A
+    quotes-only answer (`fallback=...`) needs no generator, so it never blocks.
     """
 
     def __init__(self) -> None:
@@ -71,7 +80,9 @@ class FakeAssistant:
         self.block_mid_stream: threading.Event | None = None
         self.mid_stream = threading.Event()
 
-    def _answer(self, question: str, top_k: int | None) -> Answer:
+    def _answer(
+        self, question: str, top_k: int | None, fallback: FallbackReason | None = None
+    ) -> Answer:
         if not question.strip():
             raise InvalidQuestionError("The question is empty.")
         if "salary on mars" in question.lower():
@@ -93,7 +104,8 @@ class FakeAssistant:
             ],
             retrieved=PASSAGES[: top_k or 2],
             timings_ms={"retrieve": 1.0, "generate": 2.0, "verify": 0.5, "total": 3.5},
-            backend="fake",
+            backend="none" if fallback else "fake",
+            fallback=fallback,
         )
 
     def _wait(self) -> None:
@@ -101,18 +113,34 @@ class FakeAssistant:
         if self.block is not None:
             assert self.block.wait(10), "test never released the fake assistant"
 
-    def ask(self, question: str, history: Sequence[Turn] = (), top_k: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int | None = None,
+        *,
+        fallback: FallbackReason | None = None,
+    ) -> Answer:
         self.calls.append(("ask", question, list(history), top_k))
         log.info("ask %r", question)
-        self._wait()
-        return self._answer(question, top_k)
+        if fallback is None:
+            self._wait()
+        return self._answer(question, top_k, fallback)
 
     def stream(
-        self, question: str, history: Sequence[Turn] = (), top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int | None = None,
+        *,
+        fallback: FallbackReason | None = None,
     ) -> Iterator[str | Answer]:
         self.calls.append(("stream", question, list(history), top_k))
         log.info("stream %r", question)
         try:
+            if fallback is not None:
+                yield self._answer(question, top_k, fallback)
+                return
             self._wait()
             answer = self._answer(question, top_k)
             for piece in ["AI engineers ", "build ", "products (draft)."]:

@@ -48,6 +48,27 @@ def test_career_rag_dispatches_serve_to_this_module(capsys: pytest.CaptureFixtur
     assert "--port" in capsys.readouterr().out
 
 
+def test_serve_on_a_taken_port_says_so_at_once_without_loading_anything(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The port is checked before the app (and its models) is built: a clear line, exit 2."""
+    import socket
+
+    from api import cli as serve_cli
+
+    built: list[object] = []
+    monkeypatch.setattr("api.app.create_app", lambda *a, **k: built.append(a))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        started = time.monotonic()
+        code = serve_cli.run(parse("--port", str(port)))
+    assert code == 2 and not built
+    assert time.monotonic() - started < 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
@@ -126,8 +147,14 @@ class FailingAssistant(FakeAssistant):
         super().__init__()
         self.error = error
 
-    def ask(self, question: str, history: Sequence[Turn] = (), top_k: int | None = None) -> Answer:
-        raise self.error
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int | None = None,
+        **options: object,
+    ) -> Answer:
+        raise self.error  # the quotes-only fallback too, so the error reaches the client
 
 
 @pytest.fixture(

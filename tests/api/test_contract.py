@@ -155,51 +155,102 @@ def test_a_body_that_is_not_utf8_is_a_422_like_any_malformed_json(client: TestCl
     assert response.json()["error"]["type"] == "validation_error"
 
 
-@pytest.mark.real
-@pytest.mark.timeout(300)
-def test_schemathesis_finds_no_contract_violation_on_the_real_server(
-    real_settings: Settings, tmp_path: Path
-) -> None:
-    """Every operation (POST /ingest with the admin token too), every check, 30 examples each."""
-    server = LiveServer(create_app(real_settings), startup_timeout_s=180).start()
+SCHEMATHESIS_API_KEY = "contract-chat-key"
+
+
+def run_schemathesis(
+    settings: Settings, tmp_path: Path, *options: str, timeout_s: float = 240
+) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
+    """Serve `settings` with the chat API key on, run schemathesis with all checks against it
+    (each security scheme of the schema gets its own token, so `ignored_auth` also tries every
+    guarded operation without one), and return its JSON report."""
+    settings = settings.model_copy(update={"api_key": SCHEMATHESIS_API_KEY})
+    server = LiveServer(create_app(settings), startup_timeout_s=300).start()
     report = tmp_path / "schemathesis.json"
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(
+        f'[auth.openapi.HTTPBearer]\nbearer = "{REAL_ADMIN_TOKEN}"\n'
+        f'[auth.openapi.ChatApiKey]\nbearer = "{SCHEMATHESIS_API_KEY}"\n'
+    )
     try:
         run = subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "schemathesis.cli",
+                f"--config-file={config}",
                 "run",
                 f"{server.url}/openapi.json",
                 "--checks=all",
-                "--max-examples=30",
                 # Reproducible in CI; change it locally to explore other inputs.
                 "--seed=20261123",
                 "--workers=1",
-                # `--checks=all` holds every response to 10 s; a no-op POST /ingest takes up
-                # to about that on two busy cores (reloading the keyword index), so allow 30 s.
-                "--max-response-time=30",
-                "--request-timeout=60",
-                f"--header=Authorization: Bearer {REAL_ADMIN_TOKEN}",
                 "--generation-database=none",
                 "--report=json",
                 f"--report-json-path={report}",
                 "--no-color",
+                *options,
             ],
             cwd=tmp_path,
             capture_output=True,
             text=True,
-            timeout=240,
+            timeout=timeout_s,
         )
     finally:
         server.stop()
     assert report.exists(), run.stdout[-5000:] + run.stderr[-5000:]
     result = json.loads(report.read_text())
+    print(f"schemathesis: {result['test_cases']} in {result['running_time']:.0f} s")
+    return result, run
+
+
+def assert_no_failure(result: dict[str, Any], run: subprocess.CompletedProcess[str]) -> None:
     summary = result["test_cases"]
-    print(f"schemathesis: {summary} in {result['running_time']:.0f} s")
     assert result["complete"] and result["stop_reason"] == "completed", run.stdout[-5000:]
     assert result["operations"]["tested"] == result["operations"]["total"] == 8
-    assert summary["generated"] >= 100
     assert not result["failures"] and not result["errors"], run.stdout[-10000:]
     assert summary["with_failures"] == summary["errored"] == 0
     assert run.returncode == 0, run.stdout[-10000:]
+
+
+@pytest.mark.real
+@pytest.mark.timeout(300)
+def test_schemathesis_finds_no_contract_violation_on_the_real_server(
+    real_settings: Settings, tmp_path: Path
+) -> None:
+    """Every operation (POST /ingest with the admin token, the chat routes with the API key),
+    every check, 30 examples each, extractive answers."""
+    result, run = run_schemathesis(
+        real_settings,
+        tmp_path,
+        "--max-examples=30",
+        # `--checks=all` holds every response to 10 s; a no-op POST /ingest takes up
+        # to about that on two busy cores (reloading the keyword index), so allow 30 s.
+        "--max-response-time=30",
+        "--request-timeout=60",
+    )
+    assert result["test_cases"]["generated"] >= 100
+    assert_no_failure(result, run)
+
+
+@pytest.mark.real
+@pytest.mark.timeout(420)
+def test_schemathesis_finds_no_contract_violation_with_the_default_model(
+    real_settings: Settings, tmp_path: Path
+) -> None:
+    """The same with the default local model (SmolLM2) generating: a bounded run, 5 examples an
+    operation and no coverage phase, so at most a few minutes on two cores."""
+    settings = real_settings.model_copy(update={"llm": "local"})
+    assert Settings().local_model == "smollm2-135m"  # the default, which this run exercises
+    result, run = run_schemathesis(
+        settings,
+        tmp_path,
+        "--max-examples=5",
+        "--phases=examples,fuzzing,stateful",
+        # A generated answer on two shared cores takes seconds; queued ones wait their turn.
+        "--max-response-time=60",
+        "--request-timeout=120",
+        timeout_s=360,
+    )
+    assert result["test_cases"]["generated"] >= 30
+    assert_no_failure(result, run)
