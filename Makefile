@@ -9,17 +9,34 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup system-deps models run ingest serve ask help test test-fast eval lint typecheck bench clean
+.PHONY: setup system-deps models run ingest serve ask help test test-fast eval lint typecheck bench docs clean
 
 setup: $(STAMP)
 
+# One progress line per step. pip runs quiet (-q still prints errors in full) and keeps its
+# verbose log of the current step in $(SETUP_LOG), so a failure points at the whole story.
+SETUP_LOG := $(VENV)/setup.log
+SETUP_START := $(shell date +%s)
+PIP_STEP = rm -f $(SETUP_LOG); $(PY) -m pip install -q --progress-bar off --log $(SETUP_LOG)
+SETUP_FAILED = { echo "==> setup failed; pip's full log of this step: $(SETUP_LOG)" >&2; exit 1; }
+NO_COMPILER_HINT = command -v c++ >/dev/null && command -v cmake >/dev/null || echo "==> llama-cpp-python \
+	builds from source and needs a C/C++ compiler and cmake: sudo apt-get install build-essential cmake" >&2
+
 $(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip wheel setuptools
-	# The CPU build of torch first, so nothing later pulls the CUDA one.
-	$(PY) -m pip install torch==2.13.0
-	$(PY) -m pip install -e '.[dev]'
-	touch $(STAMP)
+	@echo "==> [1/4] creating the virtual environment in $(VENV)"
+	@test -x $(PY) || python3 -m venv $(VENV) || { echo "==> python3 -m venv failed; \
+	on Debian or Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
+	@echo "==> [2/4] updating pip, wheel and setuptools (seconds)"
+	@$(PIP_STEP) --upgrade pip wheel setuptools || $(SETUP_FAILED)
+	@# The CPU build of torch first, so nothing later pulls the CUDA one.
+	@echo "==> [3/4] installing torch 2.13.0, CPU build (about a minute)"
+	@$(PIP_STEP) torch==2.13.0 || $(SETUP_FAILED)
+	@echo "==> [4/4] installing career-rag and its dependencies (about 3 minutes; building \
+	llama-cpp-python from source, when pip's cache lacks it, adds 5 to 25 minutes on 2 cores)"
+	@$(PIP_STEP) -e '.[dev]' || { $(NO_COMPILER_HINT); $(SETUP_FAILED); }
+	@touch $(STAMP)
+	@echo "==> setup done in $$(( $$(date +%s) - $(SETUP_START) )) s: $(VENV) is ready \
+	(source $(VENV)/bin/activate puts career-rag on PATH)"
 
 # Chromium and its driver for the browser test (Debian packages; needs root, as on CI).
 system-deps:
@@ -58,6 +75,7 @@ help:
 	@echo 'make ingest                    index the guides (incremental; ARGS="--json")'
 	@echo 'make serve                     serve without ingesting (PORT=8080, ARGS="--log-level warning")'
 	@echo 'make eval                      full eval report into reports/latest/'
+	@echo 'make docs                      re-run the examples in README.md and docs/, refresh drifted ones'
 	@echo 'make test-fast | lint | typecheck | bench | models | clean'
 
 # Incremental ingest is a no-op when nothing changed, so it is safe to run before every start.
@@ -84,6 +102,11 @@ typecheck: setup
 bench: setup
 	$(PY) -m benchmarks.ingest
 	$(PY) -m benchmarks.answer
+
+# The examples in README.md and docs/ are produced by the product: this re-runs them over a fresh
+# index and rewrites any block that drifted (tests/test_docs_examples.py fails until then).
+docs: setup
+	$(PY) -m tests.docs_examples --write
 
 clean:
 	rm -rf .data .pytest_cache .mypy_cache .ruff_cache

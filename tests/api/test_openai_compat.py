@@ -1,11 +1,16 @@
-"""`/v1/chat/completions` driven by OpenAI clients (the official SDK, LangChain's ChatOpenAI)
-against a real server: answers, `usage`, `finish_reason`, streaming, OpenAI-shaped errors."""
+"""`/v1/chat/completions` driven by OpenAI clients (the official SDK, LangChain's ChatOpenAI, the
+`llm` command-line tool) against a real server: answers, `usage`, `finish_reason`, streaming,
+OpenAI-shaped errors."""
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -375,3 +380,89 @@ def test_langchain_chat_openai_streams_the_answer_and_usage(
     cut = chat_openai(max_tokens=5).invoke([("user", QUESTION["content"])])
     assert cut.content == "AI engineers build"
     assert cut.response_metadata["finish_reason"] == "length"
+
+
+# -- the `llm` command-line tool (https://llm.datasette.io), configured as a user would ------------
+
+LLM_CLI = Path(sys.executable).parent / "llm"
+
+
+@pytest.fixture
+def llm_cli(
+    live_server: LiveServer, tmp_path: Path
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Runs `llm ARGS...` with career-rag declared in its `extra-openai-models.yaml`, in a private
+    `LLM_USER_PATH` (its keys, logs and settings stay in tmp_path)."""
+    user_path = tmp_path / "llm-user"
+    user_path.mkdir()
+    (user_path / "extra-openai-models.yaml").write_text(
+        f"- model_id: career-rag\n  model_name: career-rag\n  api_base: {live_server.url}/v1\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "LLM_USER_PATH": str(user_path),
+        "no_proxy": "127.0.0.1",
+        "NO_PROXY": "127.0.0.1",
+    }
+    env.pop("OPENAI_API_KEY", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(LLM_CLI), *args], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    return run
+
+
+def logged_response(llm_cli: Callable[..., subprocess.CompletedProcess[str]]) -> dict[str, Any]:
+    """The last response `llm` recorded in its log database, with its token counts."""
+    logs = llm_cli("logs", "list", "-n", "1", "--json", "--usage")
+    assert logs.returncode == 0, logs.stderr
+    (entry,) = json.loads(logs.stdout)
+    return dict(entry)
+
+
+@pytest.mark.parametrize("streaming", [True, False], ids=["stream", "no-stream"])
+def test_llm_cli_gets_the_answer_and_logs_usage(
+    llm_cli: Callable[..., subprocess.CompletedProcess[str]],
+    fake_assistant: FakeAssistant,
+    streaming: bool,
+) -> None:
+    """`llm -m career-rag` prints the verified answer, streaming or not, and records the usage
+    the server reports (without `usage`, `--no-stream` used to fail inside `llm`)."""
+    mode = [] if streaming else ["--no-stream"]
+    result = llm_cli("prompt", "-m", "career-rag", *mode, "--usage", QUESTION["content"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ANSWER
+    question = str(QUESTION["content"])
+    assert f"{tokens(question)} input, {tokens(ANSWER)} output" in result.stderr
+    # A streamed request reaches the assistant's stream(), a plain one its ask().
+    assert fake_assistant.calls[-1][:2] == ("stream" if streaming else "ask", question)
+    entry = logged_response(llm_cli)
+    assert entry["response"] == ANSWER
+    assert (entry["input_tokens"], entry["output_tokens"]) == (tokens(question), tokens(ANSWER))
+
+
+def test_llm_cli_conversation_sends_the_history(
+    llm_cli: Callable[..., subprocess.CompletedProcess[str]], fake_assistant: FakeAssistant
+) -> None:
+    first = llm_cli("prompt", "-m", "career-rag", "-s", "Be brief.", QUESTION["content"])
+    assert first.returncode == 0, first.stderr
+    follow_up = llm_cli("prompt", "-m", "career-rag", "--continue", "And ML engineers?")
+    assert follow_up.returncode == 0, follow_up.stderr
+    _, question, turns, _ = fake_assistant.calls[-1]
+    assert question == "And ML engineers?"
+    assert [(t.role, t.content) for t in turns] == [
+        ("system", "Be brief."),
+        ("user", QUESTION["content"]),
+        ("assistant", ANSWER),
+    ]
+
+
+def test_llm_cli_reports_a_server_error(
+    llm_cli: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    result = llm_cli("prompt", "-m", "career-rag", "--no-stream", "   ")
+    assert result.returncode != 0
+    assert "empty" in result.stderr
