@@ -21,12 +21,17 @@ from rag.embedding import Embedder
 from rag.evidence import Evidence
 from rag.text import content_terms, numbers, proper_names, split_sentences, words
 
-# A sentence is supported when it is close in meaning to one evidence sentence AND most of its
-# content words occur in it. Cosine alone lets fluent contradictions through (measured: "AI
-# engineers come from a mathematical background" scores 0.82 against "AI Engineers are often from
-# a software engineering background"); word containment catches what the model added.
+# A sentence is supported when it is close in meaning to one evidence sentence AND every one of
+# its content words that is not an everyday corpus term occurs in it. Cosine alone lets fluent
+# contradictions through (measured: "AI engineers come from a mathematical background" scores
+# 0.82 against "AI Engineers are often from a software engineering background"). A word the
+# evidence lacks is a claim nobody checked ("junior", "(US)", "the newsletter says"), so it sends
+# the sentence back to its quote. Verifier benchmark: containment 0.6 / 0.8 / 1.0 accepted
+# 98.3% / 97.3% / 91.3% of faithful claims (every corruption kind rejected at 1.0). Of 45
+# model-written sentences read by hand in 50 dev answers at 0.6, 9 were wrong; 1.0 and the
+# role rule of `rag.claims` refuse 5 of them (the rest change meaning without a new word).
 SUPPORT_SIMILARITY = 0.6
-SUPPORT_CONTAINMENT = 0.6
+SUPPORT_CONTAINMENT = 1.0
 REPLACE_SIMILARITY = 0.6  # close enough to swap a failed sentence for the quote it distorts
 MIN_SENTENCE_WORDS = 4
 REPEAT_SIMILARITY = 0.9  # a kept sentence this close to an earlier one is a repetition
@@ -122,10 +127,12 @@ def verify(
         support: Evidence | None = None
         for i in order:
             ev, similarity = pool[int(i)], float(similarities[int(i)])
-            containment = len(terms & content_terms(ev.text)) / len(terms) if terms else 0.0
-            if similarity < SUPPORT_SIMILARITY or containment < SUPPORT_CONTAINMENT:
+            if similarity < SUPPORT_SIMILARITY or not terms:
                 continue
             missing = unsupported_facts(sentence, ev.text)
+            lacking = terms - content_terms(ev.text)
+            if len(lacking) / len(terms) > 1 - SUPPORT_CONTAINMENT:
+                missing = sorted(set(missing) | lacking)
             if missing:
                 reason = "states " + ", ".join(sorted(missing)) + " which its evidence does not"
                 continue

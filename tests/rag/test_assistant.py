@@ -130,3 +130,21 @@ def test_generation_stops_once_the_draft_has_three_sentences(fake_index):
     )
     draft = "".join(i for i in items if isinstance(i, str))
     assert draft.count("Python is") == 3
+
+
+def test_a_message_the_guides_cannot_answer_alone_is_read_after_the_previous_question(fake_index):
+    """No follow-up marker ("and", a pronoun), yet it only makes sense after the last question:
+    it is answered in that context rather than declined."""
+    history = [
+        Turn(role="user", content="What does Levels.fyi say about the average salary?"),
+        Turn(role="assistant", content="..."),
+    ]
+    assistant = fake_assistant(fake_index)
+    alone = assistant.ask("Is the figure different for the other role?")
+    assert alone.refused
+    answer = assistant.ask("Is the figure different for the other role?", history=history)
+    assert not answer.refused
+    assert answer.standalone_question.startswith(
+        "What does Levels.fyi say about the average salary"
+    )
+    assert "£105k" in answer.answer

@@ -100,3 +100,22 @@ def test_entities_come_from_the_text_not_a_fixed_pair():
     evidence = "Data scientists analyse data while software engineers build products."
     assert meaning_changes("Data scientists build products.", evidence)
     assert not meaning_changes("Software engineers build products.", evidence)
+
+
+def test_a_word_the_evidence_lacks_sends_the_sentence_back_to_its_quote():
+    """One unchecked word ("junior") is enough: the model's sentence is not shown, its quote is."""
+    draft = (
+        "According to Levels.fyi, the average salary for a junior machine learning engineer is "
+        "£105k (UK) and for an AI engineer is £75k (UK)."
+    )
+    result = verify(draft, POOL, EMBEDDER)
+    assert all("junior" not in k.text for k in result.kept)
+    assert any("junior" in reason for _, reason in result.dropped)
+
+
+def test_naming_a_role_the_evidence_sentence_does_not_name_is_refused():
+    """ "They do not build models" cannot tell who "they" are, so it cannot support a role."""
+    assert meaning_changes(
+        "ML engineers do not build these models.", "They do not build these models."
+    )
+    assert not meaning_changes("They do not build these models.", "They do not build these models.")
