@@ -64,11 +64,6 @@ def run(args: argparse.Namespace) -> int:
     from api.middleware import secret_values
     from rag.config import get_settings
 
-    settings = get_settings()
-    configure_logging(args.log_level, secret_values(settings))
-    if args.data_dir is not None:
-        settings = settings.model_copy(update={"data_dir": args.data_dir})
-    banner = f"career-rag: serving on http://{args.host}:{args.port}/ (API docs at /docs)"
     # uvicorn binds only after the app has loaded its models (about 20 s): check the port first.
     taken = _cannot_bind(args.host, args.port)
     if taken:
@@ -78,6 +73,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    settings = get_settings()
+    configure_logging(args.log_level, secret_values(settings))
+    if args.data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": args.data_dir})
+    banner = f"career-rag: serving on http://{args.host}:{args.port}/ (API docs at /docs)"
     if args.workers > 1:
         if not settings.chroma_url:
             # Embedded Chroma caches its indexes per process: one worker's re-ingest would stay

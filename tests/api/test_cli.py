@@ -58,6 +58,7 @@ def test_serve_on_a_taken_port_says_so_at_once_without_loading_anything(
 
     built: list[object] = []
     monkeypatch.setattr("api.app.create_app", lambda *a, **k: built.append(a))
+    handlers = list(logging.getLogger().handlers)
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
@@ -65,6 +66,7 @@ def test_serve_on_a_taken_port_says_so_at_once_without_loading_anything(
         started = time.monotonic()
         code = serve_cli.run(parse("--port", str(port)))
     assert code == 2 and not built
+    assert logging.getLogger().handlers == handlers, "nothing was set up before the check"
     assert time.monotonic() - started < 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 
