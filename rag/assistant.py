@@ -115,16 +115,13 @@ class Assistant:
         llm = None if fallback else self.llm
         fallback = fallback if self.llm is not None else None
         started = time.perf_counter()
-        standalone, hits, candidates = self.evidence_for(
+        standalone, hits, candidates, coverage = self._read(
             question, history, top_k, use_llm=llm is not None
         )
         retrieved = [h.to_passage() for h in hits]
         timings = {"retrieve": _ms(started)}
 
         index = self.retriever.index
-        coverage = coverage_check.assess(
-            standalone, candidates, index.vocabulary, index.common_terms, self.coverage_model
-        )
         rewritten = standalone if standalone != question else None
         backend = llm.name if llm else "none"
         evidence = select_evidence(candidates, limit=EVIDENCE_SENTENCES)
@@ -191,31 +188,40 @@ class Assistant:
     ) -> tuple[str, list[Hit], list[Evidence]]:
         """The standalone question, its retrieved chunks and its candidate evidence sentences
         (with `use_llm=False` a follow-up is rewritten without calling the model)."""
+        standalone, hits, candidates, _ = self._read(question, history, top_k, use_llm=use_llm)
+        return standalone, hits, candidates
+
+    def _read(
+        self, question: str, history: Sequence[Turn], top_k: int | None, *, use_llm: bool
+    ) -> tuple[str, list[Hit], list[Evidence], coverage_check.Coverage]:
+        """`evidence_for`, plus the coverage decision on that evidence (made once)."""
         rewriter = self.llm if use_llm else None
         focused = self._focus(question)
         standalone = standalone_question(focused, history, rewriter)
-        found = self._gather(standalone, top_k)
+        hits, candidates = self._gather(standalone, top_k)
+        coverage = self._assess(standalone, candidates)
         previous = last_user_question(history)
-        if standalone == focused and previous and not self._covered(standalone, found[1]):
+        if standalone == focused and previous and not coverage.covered:
             # Not recognisably a follow-up, yet not answerable on its own: read it in the context
             # of the previous question, and keep that reading only if the guides then answer it
             # (bank dev, --llm none: conversations declined 5 of 13 -> 2, key facts 0.32 -> 0.42).
             contextual = rule_rewrite(focused, previous)
             in_context = self._gather(contextual, top_k)
-            if self._covered(contextual, in_context[1]):
-                return contextual, *in_context
-        return standalone, *found
+            in_context_coverage = self._assess(contextual, in_context[1])
+            if in_context_coverage.covered:
+                return contextual, *in_context, in_context_coverage
+        return standalone, hits, candidates, coverage
 
     def _gather(self, query: str, top_k: int | None) -> tuple[list[Hit], list[Evidence]]:
         query_vector = self.embedder.embed([query])[0]
         hits = self.retriever.retrieve(query, top_k or self.settings.top_k, query_vector)
         return hits, candidate_sentences(query_vector, query, hits, self.retriever)
 
-    def _covered(self, question: str, candidates: list[Evidence]) -> bool:
+    def _assess(self, question: str, candidates: list[Evidence]) -> coverage_check.Coverage:
         index = self.retriever.index
         return coverage_check.assess(
             question, candidates, index.vocabulary, index.common_terms, self.coverage_model
-        ).covered
+        )
 
     def _focus(self, question: str) -> str:
         """The parts of a several-sentence message that are about the guides' topics (so an
