@@ -24,7 +24,6 @@ left to `rag` (it reads ids, documents and metadatas straight from the collectio
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 import uuid
@@ -53,6 +52,7 @@ from ingest.splitter import split_article
 from rag.config import Settings
 from rag.embedding import Embedder, MiniLMEmbedder
 from rag.errors import StoreWriteError
+from rag.locks import exclusive
 from rag.schemas import IngestSummary
 from rag.store import DOC_ID, open_collection, read_all
 
@@ -82,7 +82,8 @@ def ingest_corpus(
     summary = IngestSummary(errors=list(corpus.errors))
     with _store_errors(settings.data_dir):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with _store_errors(settings.data_dir), _exclusive(settings.data_dir / LOCK_FILE):
+    # One ingest at a time per data dir (the CLI and every API worker may start one); others wait.
+    with _store_errors(settings.data_dir), exclusive(settings.data_dir / LOCK_FILE):
         collection = open_collection(settings)
         store = UpsertingChromaVectorStore.from_collection(collection)
         docstore = _load_docstore(settings.docstore_path, summary)
@@ -232,14 +233,3 @@ def _persist(docstore: SimpleDocumentStore, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     docstore.persist(str(tmp))
     os.replace(tmp, path)
-
-
-@contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """One ingest at a time per data dir (CLI and API may both start one); others wait."""
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

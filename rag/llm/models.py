@@ -12,7 +12,6 @@ later starts need a `stat`, not a 1 GB re-hash. Loading and prompting the model 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import LLMUnavailableError
+from rag.locks import exclusive
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -70,7 +70,7 @@ class ChunkedGGUF:
         if _recorded_ok(target, self):
             return target
         # Several server workers may start at once: one assembles, the others wait and reuse.
-        with _locked(target.with_name(target.name + ".lock")):
+        with exclusive(target.with_name(target.name + ".lock")):
             if _recorded_ok(target, self):
                 return target
             # A copy left without its sidecar (say, by an older run): check it once, keep it.
@@ -194,16 +194,6 @@ def _sha256_file(path: Path, label: str, progress: bool) -> str:
             digest.update(block)
             bar.advance(task, len(block))
     return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
