@@ -1,19 +1,18 @@
 """Scale benchmark: ingest, start-up, memory and retrieval latency at 1k, 10k and 100k chunks.
 
 Run with `python -m benchmarks.scale [--sizes 1000,10000,100000] [--minilm-sizes 1000]
-[--server] [--queries 200]`. For each size it writes a deterministic synthetic corpus in the
-guides' style (plain-text articles with "Section N:" headings, one chunk per section, about six
-sentences per chunk, a growing vocabulary of tool names and figures), then:
+[--modes embedded,server] [--queries 200]`. For each size it writes a deterministic synthetic
+corpus in the guides' style (plain-text articles with "Section N:" headings, one chunk per
+section, about six sentences per chunk, a growing vocabulary of tool names and figures), then:
 
-- ingests it through the real pipeline with a fast deterministic embedder (hashed bag of words,
-  384 dimensions) and times a warm re-ingest of the unchanged corpus;
+- for each of `--modes` (embedded Chroma, a `chroma run` server on 127.0.0.1), ingests it
+  through the real pipeline with a fast deterministic embedder (hashed bag of words, 384
+  dimensions), times a warm re-ingest of the unchanged corpus, and starts a fresh worker process
+  that opens the index as the API does and answers `--queries` retrievals (dense + keyword +
+  best sentence, and the evidence lookup), reporting start-up time, RSS and p50/p95 latency;
 - for sizes in `--minilm-sizes`, ingests it again with the real MiniLM model into a fresh data
   dir and times MiniLM's raw `encode` on exactly the texts ingest embedded (chunks with their
-  title and section; sentences), so ingest throughput can be read against the model's own rate;
-- starts a fresh worker process per mode (embedded Chroma, and with `--server` a `chroma run`
-  on 127.0.0.1) that opens the index as the API does, then answers `--queries` retrievals
-  (dense + keyword + best sentence, and the evidence lookup), reporting start-up time, RSS and
-  p50/p95 latency.
+  title and section; sentences), so ingest throughput can be read against the model's own rate.
 One JSON line per size goes to stdout; progress goes to stderr. Figures depend on the machine
 and its load: compare them on one machine, and read docs/scale.md for the targets.
 """
@@ -315,32 +314,37 @@ class ChromaServer:
             self.proc.wait(timeout=20)
 
 
-def measure(size: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+def _ingest_and_probe(
+    size: int, corpus: Path, data: Path, chroma_url: str | None, queries: int
+) -> dict[str, Any]:
+    """Ingest with the hashing embedder, time a warm re-ingest, then probe a fresh worker."""
     from rag.store import open_collection, open_sentences
 
+    settings = _settings(data, corpus, chroma_url)
+    mode = "server" if chroma_url else "embedded"
+    _log(f"{size}: ingesting ({mode}) with the hashing embedder")
+    row: dict[str, Any] = {"ingest_s": round(_ingest(settings, HashingEmbedder()), 1)}
+    row["chunks"] = open_collection(settings).count()
+    row["sentences"] = open_sentences(settings).count()
+    row["ingest_chunks_per_s"] = round(row["chunks"] / row["ingest_s"], 1)
+    row["warm_reingest_s"] = round(_ingest(settings, HashingEmbedder()), 2)
+    _log(f"{size}: probing a {mode} worker")
+    row.update(_run_probe(data, corpus, chroma_url, queries))
+    return row
+
+
+def measure(size: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     corpus = work / "corpus"
     write_corpus(corpus, size)
-    data = work / "data"
-    _log(f"{size}: ingesting with the hashing embedder")
     row: dict[str, Any] = {"target_chunks": size}
-    row["ingest_s"] = round(_ingest(_settings(data, corpus), HashingEmbedder()), 1)
-    row["chunks"] = open_collection(_settings(data, corpus)).count()
-    row["sentences"] = open_sentences(_settings(data, corpus)).count()
-    row["ingest_chunks_per_s"] = round(row["chunks"] / row["ingest_s"], 1)
-    row["warm_reingest_s"] = round(_ingest(_settings(data, corpus), HashingEmbedder()), 2)
-    _log(f"{size}: probing an embedded worker")
-    row["embedded"] = _run_probe(data, corpus, None, args.queries)
-    if args.server:
+    if "embedded" in args.modes:
+        row["embedded"] = _ingest_and_probe(size, corpus, work / "data", None, args.queries)
+    if "server" in args.modes:
         server = ChromaServer(work / "server")
         try:
             remote = work / "remote-data"
-            _log(f"{size}: ingesting into chroma run")
-            seconds = _ingest(_settings(remote, corpus, server.url), HashingEmbedder())
-            _log(f"{size}: probing a server-mode worker")
-            probe_row = _run_probe(remote, corpus, server.url, args.queries)
-            probe_row["ingest_s"] = round(seconds, 1)
-            probe_row["chroma_server_rss_mb"] = _rss_mb(server.proc.pid)
-            row["server"] = probe_row
+            row["server"] = _ingest_and_probe(size, corpus, remote, server.url, args.queries)
+            row["server"]["chroma_server_rss_mb"] = _rss_mb(server.proc.pid)
         finally:
             server.stop()
     if size in args.minilm_sizes:
@@ -357,7 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--minilm-sizes", default="1000", help="sizes also ingested with MiniLM ('' for none)"
     )
-    parser.add_argument("--server", action="store_true", help="also measure a chroma run server")
+    parser.add_argument(
+        "--modes",
+        default="embedded",
+        help="where the index lives: embedded, server (a `chroma run` on 127.0.0.1), or both",
+    )
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--keep", type=Path, default=None, help="keep corpora and indexes here")
     parser.add_argument("--probe", nargs=2, type=Path, help=argparse.SUPPRESS)
@@ -369,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(probe(args.probe[0], args.probe[1], args.chroma_url, args.queries)))
         return 0
     args.minilm_sizes = {int(s) for s in args.minilm_sizes.split(",") if s}
+    args.modes = {m.strip() for m in args.modes.split(",") if m.strip()}
+    if not args.modes or args.modes - {"embedded", "server"}:
+        parser.error("--modes takes embedded, server or embedded,server")
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     for size in (int(s) for s in args.sizes.split(",")):

@@ -19,7 +19,7 @@ from rich.table import Table
 from evals.controls import failures as control_failures
 from evals.datasets import DEFAULT_DATASETS, DatasetError, EvalItem, load_datasets
 from evals.gate import THRESHOLDS_PATH, check_gates, describe_failures, load_thresholds
-from evals.index import ensure_index, index_chunks
+from evals.index import article_texts, ensure_index, index_chunks
 from evals.report import SYSTEM, fmt, write_report
 from evals.results import ResultRow, read_results
 from evals.runner import SystemRun, evaluate, run_questions
@@ -140,12 +140,14 @@ def _baseline_run(
     )
     if args.baseline_results:
         rows = _saved(args.baseline_results, items)
-        return SystemRun("baseline", rows, baseline.chunks(), sum(r.latency_ms for r in rows) / 1e3)
+        seconds = sum(r.latency_ms for r in rows) / 1e3
+        return SystemRun("baseline", rows, baseline.chunks(), seconds, article_texts(settings))
     start = time.perf_counter()
     rows = run_questions(
         baseline, items, label="baseline", show_progress=not args.no_progress, console=console
     )
-    return SystemRun("baseline", rows, baseline.chunks(), time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return SystemRun("baseline", rows, baseline.chunks(), seconds, article_texts(settings))
 
 
 def _system_run(
@@ -164,7 +166,9 @@ def _system_run(
             from rag.llm.base import build_llm
 
             llm = build_llm(settings)
-        return SystemRun(SYSTEM, rows, index_chunks(settings), seconds), llm
+        return SystemRun(
+            SYSTEM, rows, index_chunks(settings), seconds, article_texts(settings)
+        ), llm
     from rag.assistant import Assistant
 
     assistant = Assistant.from_settings(settings, embedder=embedder, llm=args.llm or "default")
@@ -176,9 +180,10 @@ def _system_run(
         console=console,
         show_progress=not args.no_progress,
     )
-    return SystemRun(
-        SYSTEM, rows, index_chunks(settings), time.perf_counter() - start
-    ), assistant.llm
+    seconds = time.perf_counter() - start
+    return SystemRun(SYSTEM, rows, index_chunks(settings), seconds, article_texts(settings)), (
+        assistant.llm
+    )
 
 
 def _print_summary(console: Console, summary: dict[str, Any], output: Path) -> None:

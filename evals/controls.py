@@ -22,6 +22,7 @@ from typing import Any
 
 from evals.attribution import COMPARATIVES, quoted_flags
 from evals.datasets import EvalItem
+from evals.metrics import quoted_spans
 from evals.results import ResultRow
 from evals.scoring import METRIC_INFO
 from evals.text import sentences
@@ -250,10 +251,25 @@ def _decline_all(items: Sequence[EvalItem], rows: Sequence[ResultRow]) -> list[R
 
 
 def _quotes_reworded(items: Sequence[EvalItem], rows: Sequence[ResultRow]) -> list[ResultRow]:
+    """Every citation's quote and every quotation in the answer text lightly reworded."""
+
     def reword(c: Citation) -> Citation:
         return c.model_copy(update={"quote": reword_quote(c.quote)})
 
-    return [r.model_copy(update={"citations": [reword(c) for c in r.citations]}) for r in rows]
+    def reword_text(answer: str) -> str:
+        for span in set(quoted_spans(answer)):
+            answer = answer.replace(f"“{span}”", f"“{reword_quote(span)}”")
+        return answer
+
+    return [
+        r.model_copy(
+            update={
+                "answer": reword_text(r.answer),
+                "citations": [reword(c) for c in r.citations],
+            }
+        )
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -329,7 +345,10 @@ CONTROLS: tuple[Control, ...] = (
     Control("empty", "every answer empty", ("key_fact_recall",), _empty),
     Control("decline_all", "every question declined", ("answerable_declined",), _decline_all),
     Control(
-        "quotes_reworded", "every quote lightly reworded", ("citation_validity",), _quotes_reworded
+        "quotes_reworded",
+        "every quote lightly reworded",
+        ("citation_validity", "verbatim_quotes"),
+        _quotes_reworded,
     ),
 )
 

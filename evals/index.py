@@ -1,7 +1,10 @@
-"""The eval's view of the index: build it when missing, and read back every stored chunk.
+"""The eval's view of the index: build it when missing, read back every stored chunk, and
+read the articles themselves.
 
 Citations are checked against the chunks exactly as stored; in hard mode the FAQ chunks are
-left out here too, so citing one counts as invalid. Ingestion itself is `ingest`'s job.
+left out here too, so citing one counts as invalid. Quoted text in answers is checked against
+the articles, since a chunk may hold text the article does not (a table's labels). Ingestion
+itself is `ingest`'s job.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from rich.console import Console
 from evals.metrics import StoredChunk
 from rag.config import Settings
 from rag.embedding import Embedder
-from rag.store import DOC_ID, KIND, open_collection
+from rag.store import DOC_ID, KIND, open_collection, read_all
 
 
 def ensure_index(settings: Settings, embedder: Embedder, console: Console | None = None) -> None:
@@ -30,7 +33,7 @@ def ensure_index(settings: Settings, embedder: Embedder, console: Console | None
 def index_chunks(settings: Settings, collection: Any | None = None) -> dict[str, StoredChunk]:
     """Every stored chunk by id (FAQ chunks left out when `settings.exclude_faq`)."""
     collection = collection or open_collection(settings)
-    got = collection.get(include=["documents", "metadatas"])
+    got = read_all(collection, ["documents", "metadatas"])
     chunks = {}
     for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
         meta = meta or {}
@@ -39,3 +42,22 @@ def index_chunks(settings: Settings, collection: Any | None = None) -> dict[str,
             continue
         chunks[cid] = StoredChunk(cid, str(meta.get(DOC_ID, "")), text or "", kind)
     return chunks
+
+
+def article_texts(settings: Settings) -> dict[str, str]:
+    """Each article's text as a reader sees it, by doc id: what a quote must be verbatim from.
+
+    A `.txt` article is its file; a Markdown or HTML article is the visible text of its outline.
+    An article that cannot be read now maps to nothing, so quotes of it count as unchecked.
+    """
+    from ingest.formats import outline_of
+    from ingest.loader import load_corpus
+
+    texts = {}
+    for article in load_corpus(settings.corpus_dir).articles:
+        if article.fmt == "txt":
+            texts[article.doc_id] = article.text
+        else:
+            lines = outline_of(article.fmt, article.text).lines
+            texts[article.doc_id] = "\n".join(line.text for line in lines)
+    return texts

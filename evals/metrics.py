@@ -226,6 +226,32 @@ def unsupported_numbers(answer: str, citations: Sequence[Citation]) -> list[str]
     return [n for n in numbers(answer) if n not in quoted]
 
 
+def quoted_spans(answer: str) -> list[str]:
+    """The outermost “…” spans of an answer (a quote may itself hold a quoted word)."""
+    spans, depth, start = [], 0, 0
+    for i, char in enumerate(answer):
+        if char == "“":
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif char == "”" and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append(answer[start:i])
+    return spans
+
+
+def unverbatim_quotes(answer: Answer, articles: Mapping[str, str]) -> list[str]:
+    """The quoted spans of the answer that are not text of an article it cites (whitespace
+    aside): a quote must be the article's own words, never text the system rebuilt."""
+    cited = [" ".join(articles.get(c.doc_id, "").split()) for c in answer.citations]
+    return [
+        span
+        for span in quoted_spans(answer.answer)
+        if not any(" ".join(span.split()) in text for text in cited)
+    ]
+
+
 def citation_problem(
     citation: Citation, chunks: Mapping[str, StoredChunk], retrieved_ids: set[str]
 ) -> str | None:

@@ -40,6 +40,7 @@ class SystemRun:
     rows: list[ResultRow]
     chunks: Mapping[str, StoredChunk]
     seconds: float
+    articles: Mapping[str, str] | None = None  # text by doc id, for the verbatim-quote check
     records: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
 
@@ -93,7 +94,7 @@ def run_questions(
 
 
 def score_run(run: SystemRun, items: Sequence[EvalItem], embedder: Embedder, k: int) -> SystemRun:
-    run.records = score_rows(items, run.rows, run.chunks, embedder, k)
+    run.records = score_rows(items, run.rows, run.chunks, embedder, k, run.articles)
     run.summary = summarize(items, run.records)
     return run
 
@@ -109,7 +110,7 @@ def run_controls(
         if control.needs_model and quotes_only:
             continue
         rows = control.build(items, system.rows)
-        records = score_rows(items, rows, system.chunks, None, k)
+        records = score_rows(items, rows, system.chunks, None, k, system.articles)
         if control.per_sentence:
             found = check_sentences(control, system.records, records)
         else:

@@ -19,11 +19,13 @@ from evals.metrics import (
     cosine_similarities,
     fact_coverage,
     key_fact_recall,
+    quoted_spans,
     relevant_chunks,
     retrieval_scores,
     sentence_support,
     token_f1,
     unsupported_numbers,
+    unverbatim_quotes,
 )
 from evals.results import ResultRow
 from evals.stats import count_metric, mean_metric, percentile_metric, ratio_metric
@@ -56,6 +58,7 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("supported_quoted_sentences", "supported quoted sentences", "grounding", True),
     MetricInfo("unsupported_numbers", "unsupported numbers", "grounding", False, share=False),
     MetricInfo("citation_validity", "citation validity", "grounding", True),
+    MetricInfo("verbatim_quotes", "quotes verbatim from the article", "grounding", True),
     MetricInfo("uncited_answers", "answers without citations", "grounding", False, share=False),
     MetricInfo("unanswerable_declined", "unanswerable declined", "refusal", True),
     MetricInfo("answerable_declined", "answerable wrongly declined", "refusal", False),
@@ -73,9 +76,11 @@ def score_rows(
     chunks: Mapping[str, StoredChunk],
     embedder: Embedder | None,
     k: int,
+    articles: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One record of scores per item, in item order. `chunks` is the index the system retrieved
-    from (FAQ chunks already left out in hard mode), used for relevance and citation checks.
+    from (FAQ chunks already left out in hard mode), used for relevance and citation checks;
+    `articles` (text by doc id) is what quoted text must be verbatim from, unchecked without it.
     Without an embedder the cosine to the reference is left out (the controls need none)."""
     by_id = {row.id: row for row in rows}
     missing = [item.id for item in items if item.id not in by_id]
@@ -147,6 +152,11 @@ def score_rows(
         )
         rec["claims"] = claims
         rec["citation_problems"] = citation_problems(row, chunks)
+        # Every quote is checked, a declined answer's partial quotes included; an answer that
+        # cites nothing (a refusal naming the guides by title) quotes nothing.
+        checked = articles is not None and bool(row.citations)
+        rec["quoted_spans"] = len(quoted_spans(row.answer)) if checked else 0
+        rec["unverbatim_quotes"] = unverbatim_quotes(row, articles or {}) if checked else []
         records.append(rec)
     return records
 
@@ -203,6 +213,12 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             [len(c) for c in cited],
             total,
             "n = citations over all rows",
+        ),
+        "verbatim_quotes": ratio_metric(
+            [r["quoted_spans"] - len(r["unverbatim_quotes"]) for r in records],
+            [r["quoted_spans"] for r in records],
+            total,
+            "n = quoted spans in answers, each checked against the articles it cites",
         ),
         "uncited_answers": count_metric(
             [int(not r["citation_problems"]) for r in claiming], total, note_claims

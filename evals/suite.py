@@ -23,7 +23,7 @@ from rich.console import Console
 from evals.controls import failures as control_failures
 from evals.datasets import DATASETS_DIR, load_datasets
 from evals.gate import check_gates, describe_failures
-from evals.index import ensure_index, index_chunks
+from evals.index import article_texts, ensure_index, index_chunks
 from evals.report import SYSTEM, write_report
 from evals.runner import SystemRun, evaluate, run_questions
 from evals.scoring import METRIC_INFO
@@ -145,6 +145,7 @@ def run_suite(
         raise ValueError(f"unknown run(s): {sorted(set(only) - {r.name for r in suite.runs})}")
     embedder = MiniLMEmbedder()
     ensure_index(settings, embedder, console)
+    articles = article_texts(settings)
     backends = _Backends(settings)
     problems = frozen_changes(suite)
     report: dict[str, Any] = {"runs": {}, "problems": problems}
@@ -159,7 +160,8 @@ def run_suite(
         rows = run_questions(
             assistant, items, label=spec.name, console=console, show_progress=show_progress
         )
-        system = SystemRun(SYSTEM, rows, index_chunks(run_settings), time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        system = SystemRun(SYSTEM, rows, index_chunks(run_settings), seconds, articles)
         config = {
             "run": spec.name,
             "llm": llm.name if llm else "none",

@@ -44,15 +44,12 @@ EXAMPLES = 5
 MAX_SUBKIND_ROWS = 6  # comparative flips have one subkind per word pair: those stay in the JSON
 
 
-def accepts(
-    claim_text: str, pool: list[Evidence], embedder: Embedder, common: frozenset[str] = frozenset()
-) -> bool:
+def accepts(claim_text: str, pool: list[Evidence], embedder: Embedder) -> bool:
     """True when the verifier keeps `claim_text`, as written, as a supported answer sentence
-    (dropping it, or replacing it by the evidence quote, is a rejection). `common` is the index's
-    everyday vocabulary, as the assistant passes it."""
+    (dropping it, or replacing it by the evidence quote, is a rejection)."""
     from rag.verify import verify
 
-    result = verify(claim_text, pool, embedder, common)
+    result = verify(claim_text, pool, embedder)
     return bool(result.kept) and not result.dropped and not any(k.quoted for k in result.kept)
 
 
@@ -116,8 +113,7 @@ def verify_claims(
     outcomes = []
     for claim, vector in zip(claims, vectors, strict=True):
         pool, found = evidence_pool(retriever, claim, vector, top_k)
-        common = retriever.index.common_terms
-        outcomes.append(Outcome(claim, accepts(claim.text, pool, cached, common), found))
+        outcomes.append(Outcome(claim, accepts(claim.text, pool, cached), found))
         advance()
     return outcomes
 

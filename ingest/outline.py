@@ -43,18 +43,22 @@ def visible(text: str) -> str:
 
 
 def render_row(header: Sequence[str], row: Sequence[str]) -> str:
-    """One table row as the `.txt` tables read: "Label: Header1: cell Header2: cell".
+    """One table row as lines a reader can check, one per cell: `Row label (Column): “cell”`.
 
-    The first header cell labels the row-label column (often empty), so the row's first cell
-    pairs with no header. Empty cells are left out; a row of another width keeps its cells in
-    order rather than guessing their headers.
+    The cell's text stays verbatim inside the quotation marks, so quoting a line quotes the
+    article; the row label and column header outside them (the table's own cells) say whose cell
+    it is, which is what lets the verifier check attribution. The first header cell labels the
+    row-label column (often empty). Empty cells are left out; a row of another width keeps its
+    cells in order, each quoted, rather than guessing their headers.
     """
     if len(row) == len(header) and len(row) > 1:
-        cells = " ".join(
-            f"{h}: {c}" if h else c for h, c in zip(header[1:], row[1:], strict=True) if c
-        )
-        return f"{row[0]}: {cells}" if row[0] else cells
-    return " ".join(cell for cell in row if cell)
+        label, lines = row[0], []
+        for column, cell in zip(header[1:], row[1:], strict=True):
+            if cell:
+                name = f"{label} ({column})" if label and column else label or column
+                lines.append(f"{name}: “{cell}”" if name else f"“{cell}”")
+        return "\n".join(lines)
+    return "\n".join(f"“{cell}”" for cell in row if cell)
 
 
 def table_lines(rows: Sequence[Sequence[str]]) -> list[Line]:
@@ -65,5 +69,5 @@ def table_lines(rows: Sequence[Sequence[str]]) -> list[Line]:
         return []
     header, body = rows[0], rows[1:]
     if not body:
-        return [Line(" ".join(c for c in header if c), "row")]
+        return [Line(render_row((), header), "row")]
     return [Line(text, "row") for text in (render_row(header, row) for row in body) if text]

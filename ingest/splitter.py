@@ -7,7 +7,8 @@ questions or `Q:`/`A:` pairs) and a multiple-choice quiz. This module turns that
 - text before the first heading is `intro`; each heading starts a `section` and its line(s)
   open the section's first chunk, because a heading often carries meaning ("What AI cannot do");
 - every FAQ question with its answer is exactly one `faq` chunk; every quiz question with its
-  options is one `quiz` chunk; a table becomes `table` chunk(s) of readable "label: cell" rows;
+  options is one `quiz` chunk; a table becomes `table` chunk(s) with one line per cell,
+  `Row (Column): “cell”`, the cell verbatim;
 - small sections merge with the next one, long ones split on sentence boundaries with a
   one-sentence overlap so each chunk fits MiniLM's 256 word-piece window.
 
@@ -30,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ingest.formats import outline_of
-from ingest.outline import Line
+from ingest.outline import Line, render_row
 
 # Sizes in words. MiniLM truncates at 256 word-pieces (~190 English words), and the embedded text
 # also carries the title and section, so chunks aim a little lower.
@@ -249,10 +250,10 @@ def heading_flags(lines: Sequence[str]) -> list[bool]:
 
 
 def table_rows(lines: Sequence[str]) -> list[str]:
-    """Readable rows of a flattened table: "Label: Header1: cell. Header2: cell."
+    """The rows of a flattened table, rendered as `ingest.outline.render_row` renders them.
 
-    Cells sit between bare `|` lines; the first row is the header (its empty corner cell makes
-    the leading double `|`). Cell text stays verbatim apart from the trailing ` |`.
+    Cells sit between bare `|` lines; the first row is the header (an empty corner cell shows
+    only as the leading double `|`). Cell text stays verbatim apart from the trailing ` |`.
     """
     rows: list[list[str]] = []
     current: list[str] = []
@@ -268,14 +269,11 @@ def table_rows(lines: Sequence[str]) -> list[str]:
     if not rows:
         return []
     header, body = rows[0], rows[1:]
-    out = []
-    for row in body:
-        if len(row) == len(header) + 1:
-            cells = " ".join(f"{h}: {c}" for h, c in zip(header, row[1:], strict=True))
-            out.append(f"{row[0]}: {cells}")
-        else:
-            out.append(" ".join(row))  # a ragged row: keep its text rather than guess labels
-    return out if body else [" ".join(header)]
+    if not body:
+        return [render_row((), header)]
+    if len(body[0]) == len(header) + 1:
+        header = ["", *header]  # an empty corner cell leaves no line of its own
+    return [text for text in (render_row(header, row) for row in body) if text]
 
 
 def split_sentences(line: str) -> list[str]:

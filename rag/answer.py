@@ -3,12 +3,15 @@
 Model sentences that survived verification come first; the best evidence sentences not yet
 covered follow as quotes, so an answer never ends up empty because a tiny model rambled. Every
 sentence carries the number of the citation it rests on, and each citation's quote is the exact
-sentence of the chunk it came from.
+sentence of the chunk it came from. A table line (`Row (Column): “cell”`) is shown as it is: the
+article's words are inside its quotation marks, the table's labels outside them. A quote that
+opens with a pronoun ("They do not build models") brings its antecedent sentences with it, so
+the pronoun keeps its meaning.
 """
 
 from __future__ import annotations
 
-from rag.evidence import Evidence
+from rag.evidence import Evidence, with_antecedent
 from rag.schemas import Citation
 from rag.text import normalise_space
 from rag.verify import Supported
@@ -35,6 +38,7 @@ def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[
     for sentence in sentences:
         ev = sentence.evidence
         key = (ev.chunk.chunk_id, ev.text)
+        quote = ev.text if is_table_line(ev) else with_antecedent(ev)
         if key not in number_of:
             number_of[key] = len(citations) + 1
             citations.append(
@@ -44,13 +48,19 @@ def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[
                     title=ev.chunk.title,
                     chunk_id=ev.chunk.chunk_id,
                     section=ev.chunk.section,
-                    quote=ev.text,
+                    quote=quote,
                 )
             )
-        text = normalise_space(sentence.text)  # a list unit's lines read as one sentence
+        # A list unit's lines read as one sentence.
+        text = normalise_space(quote if sentence.quoted else sentence.text)
         if sentence.quoted:
-            text = f"“{text}”"
+            text = text if is_table_line(ev) else f"“{text}”"
         elif text[-1:] not in ".!?":
             text += "."
         parts.append(f"{text} [{number_of[key]}]")
     return " ".join(parts), citations
+
+
+def is_table_line(ev: Evidence) -> bool:
+    """A table cell line, `Row (Column): “cell”` (see ingest.outline): it quotes its own cell."""
+    return ev.chunk.kind == "table" and ev.text.endswith("”") and "“" in ev.text

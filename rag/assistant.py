@@ -162,7 +162,7 @@ class Assistant:
         timings["generate"] = _ms(generation_started)
 
         verify_started = time.perf_counter()
-        checked = verify(draft, candidates, self.embedder, index.common_terms)
+        checked = verify(draft, candidates, self.embedder)
         text, citations = compose(checked.kept, evidence)
         timings["verify"] = _ms(verify_started)
         timings["total"] = _ms(started)

@@ -67,6 +67,31 @@ def entity_positions(text: str) -> list[tuple[int, str]]:
     return out
 
 
+_ROLE_NOUN = re.compile(r"\b(?:" + "|".join(_ROLE_NOUNS) + r")\b", re.IGNORECASE)
+_WORDS_BEFORE = re.compile(r"((?:[A-Za-z][\w'’-]*\s+){1,2})$")
+
+
+def role_mentions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, entity) of every role phrase in `text` ("an ML engineer" -> the span of
+    "ML engineer", entity "ml engineer"), for rewriting one role into another."""
+    out = []
+    for match in _ROLE_NOUN.finditer(text):
+        before = _WORDS_BEFORE.search(text[: match.start()])
+        if before is None:
+            continue
+        modifiers = before.group(1).split()
+        while modifiers and modifiers[0].lower() in STOPWORDS:
+            modifiers.pop(0)
+        tokens = [m.lower() for m in modifiers] + [match.group(0).lower()]
+        entity = _entity(tokens, len(tokens) - 1)
+        if entity is None:
+            continue
+        named = 2 if " ".join(tokens[:-1]) in _ALIASES else 1  # "machine learning" is one name
+        start = text.rfind(modifiers[-named], 0, match.start())
+        out.append((start, match.end(), entity))
+    return out
+
+
 def entities(text: str) -> set[str]:
     return {e for _, e in entity_positions(text)}
 

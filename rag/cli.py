@@ -106,7 +106,9 @@ def render(answer: Answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             lines.append(f"  [{c.n}] {c.title} › {c.section or 'Introduction'}")
-            lines.append(textwrap.indent(textwrap.fill(f"“{c.quote}”", width=96), "      "))
+            # A table line quotes its own cell: `Row (Column): “cell”`.
+            shown = c.quote if c.quote.endswith("”") and "“" in c.quote else f"“{c.quote}”"
+            lines.append(textwrap.indent(textwrap.fill(shown, width=96), "      "))
     return "\n".join(lines)
 
 

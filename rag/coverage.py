@@ -83,10 +83,16 @@ def load_model(path: Path = MODEL_PATH) -> CoverageModel:
 
 
 def unknown_specifics(question: str, vocabulary: Container[str]) -> list[str]:
-    """Names, numbers and years the question states that no article mentions."""
-    specific = {stem(n) for n in proper_names(question)}
-    specific |= {w for n in numbers(question) for w in words(n)}
-    return sorted(t for t in specific if t not in vocabulary)
+    """Names, numbers and years the question states that no article mentions, as the question
+    writes them ("Germany")."""
+    specific = {stem(n): n for n in proper_names(question)}
+    specific.update({w: w for n in numbers(question) for w in words(n)})
+    return [_as_written(question, specific[t]) for t in sorted(specific) if t not in vocabulary]
+
+
+def _as_written(question: str, word: str) -> str:
+    found = re.search(rf"\b{re.escape(word)}\b", question, re.IGNORECASE)
+    return found.group(0) if found else word
 
 
 def _figures(text: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.retrieve import Chunk, Hit, HybridRetriever, expand_terms
-from rag.text import content_terms, words
+from rag.text import content_terms, split_sentences, words
 
 LEXICAL_WEIGHT = 0.35  # share of question terms a sentence contains, added to its cosine
 RANK_WEIGHT = 0.04  # a small nudge towards passages the retriever ranked higher
@@ -24,6 +24,9 @@ DIVERSITY_FLOOR = 0.45  # ...and at least this similar to the question
 FAQ_MATCH_FLOOR = 0.6  # an FAQ question this similar to the user's is asking the same thing...
 FAQ_MATCH_WEIGHT = 1.0  # ...and its answer sentences gain (similarity - floor) * weight
 SOURCE_WEIGHT = 0.15  # for sentences of the article the question names ("in the lesson")
+# "They do not build models": read alone, a leading pronoun points at whatever precedes it.
+ANAPHORA = re.compile(r"^(?:they|them|their|it|its|this|these|those|he|she|his|her|such)\b", re.I)
+MAX_ANTECEDENT = 3  # sentences a quote may reach back for the noun its pronouns stand for
 _QA_PREFIX = re.compile(r"^[QA]\s*:\s*")
 _BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
 MAX_LIST_ITEMS = 10  # a lead-in gathers at most this many following lines as its items
@@ -39,6 +42,32 @@ class Evidence:
     vector: np.ndarray
     similarity: float  # cosine with the question
     score: float  # similarity + lexical + rank terms: the selection order
+
+
+def antecedent(ev: Evidence) -> str | None:
+    """What a leading pronoun of `ev` refers back to: the sentences before it in its chunk, back
+    to the nearest one that does not itself open with a pronoun (at most MAX_ANTECEDENT), as
+    the chunk has them; None when the chunk holds no sentence before it."""
+    text = ev.chunk.text
+    at = text.find(ev.text)
+    before = split_sentences(text[:at]) if at > 0 else []
+    if not before:
+        return None
+    start = len(before) - 1
+    while start > max(0, len(before) - MAX_ANTECEDENT) and ANAPHORA.match(before[start]):
+        start -= 1
+    return text[text.rfind(before[start], 0, at) : at].strip()
+
+
+def with_antecedent(ev: Evidence) -> str:
+    """The evidence as it may be quoted: led by its antecedent when it opens with a pronoun, as
+    the chunk has the sentences (so the quote stays the article's words)."""
+    before = antecedent(ev) if ANAPHORA.match(ev.text) else None
+    if not before:
+        return ev.text
+    text = ev.chunk.text
+    end = text.find(ev.text) + len(ev.text)
+    return text[text.rfind(before, 0, end) : end]
 
 
 def question_terms(question: str, common: frozenset[str]) -> set[str]:

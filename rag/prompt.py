@@ -11,9 +11,10 @@ from rag.evidence import Evidence
 from rag.llm.base import Message
 from rag.text import normalise_space
 
+# Nothing about the guides' subject: the corpus decides what the assistant knows about.
 SYSTEM = (
-    "You answer questions about AI engineer and machine learning engineer careers. "
-    "Use only the facts given. Answer in two or three short sentences."
+    "You answer a reader's question from the facts given, which come from the site's guides. "
+    "Use only those facts. Answer in two or three short sentences."
 )
 
 

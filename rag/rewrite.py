@@ -10,21 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.claims import role_mentions
 from rag.errors import LLMUnavailableError
 from rag.llm.base import LLM, complete
 from rag.schemas import Turn
 from rag.text import content_terms, words
-from rag.verify import roles
 
 _FOLLOW_UP_START = re.compile(
     r"^(?:and|what about|how about|and what about|what of|same for|also|but|or|then)\b", re.I
 )
 _PRONOUN = re.compile(r"\b(?:it|they|them|their|this|that|those|these|he|she|one)\b", re.I)
-_ROLE_PHRASE = {
-    "ai": re.compile(r"\b(?:ai|artificial intelligence)\s+engineer(s|ing)?\b", re.I),
-    "ml": re.compile(r"\b(?:ml|machine learning)\s+engineer(s|ing)?\b", re.I),
-}
-_ROLE_NAME = {"ai": "AI engineer", "ml": "ML engineer"}
 
 
 def last_user_question(history: Sequence[Turn]) -> str | None:
@@ -39,25 +34,37 @@ def is_follow_up(question: str) -> bool:
     n_words = len(words(question))
     if _FOLLOW_UP_START.match(question.strip()):
         return True
-    topical = content_terms(question) - {"engineer", "ai", "ml"}
-    return n_words <= 4 or (
-        bool(_PRONOUN.search(question)) and not roles(question) and len(topical) <= 3
-    )
+    mentions = role_mentions(question)
+    named = " ".join(question[start:end] for start, end, _ in mentions)
+    topical = content_terms(question) - content_terms(named)
+    return n_words <= 4 or (bool(_PRONOUN.search(question)) and not mentions and len(topical) <= 3)
 
 
 def rule_rewrite(question: str, previous: str) -> str:
-    """Swap the role when the follow-up names the other one; otherwise join the two questions."""
-    asked, before = roles(question), roles(previous)
-    if len(asked) == 1 and len(before) == 1 and asked != before:
-        (old,), (new,) = before, asked
+    """Swap the role when the follow-up names another one; otherwise join the two questions.
 
-        def swap(match: re.Match[str]) -> str:
-            suffix = match.group(1) or ""
-            return _ROLE_NAME[new] + suffix
-
-        return _ROLE_PHRASE[old].sub(swap, previous)
+    Roles are read from the text ("<modifier> engineer/scientist/analyst..."), so "and for data
+    scientists?" after "What does an ML engineer earn?" asks what a data scientist earns."""
+    asked, before = role_mentions(question), role_mentions(previous)
+    if len({e for *_, e in asked}) == 1 and len({e for *_, e in before}) == 1:
+        start, end, new = asked[0]
+        if new != before[0][2]:
+            out = previous
+            for old_start, old_end, _ in reversed(before):
+                plural = previous[old_start:old_end].lower().endswith("s")
+                out = out[:old_start] + _number(question[start:end], plural) + out[old_end:]
+            return out
     follow = _FOLLOW_UP_START.sub("", question.strip()).strip(" ,?")
     return f"{previous.rstrip(' ?')} {follow}?".strip() if follow else previous
+
+
+def _number(phrase: str, plural: bool) -> str:
+    """The role phrase in the number of the one it replaces ("data scientists" -> singular)."""
+    if plural and not phrase.lower().endswith(("s", "ing")):
+        return phrase + "s"
+    if not plural and phrase.lower().endswith("s"):
+        return phrase[:-1]
+    return phrase
 
 
 def llm_rewrite(question: str, previous: str, llm: LLM) -> str | None:

@@ -47,11 +47,17 @@ def split_sentences(text: str) -> list[str]:
         protected = line
         for abbreviation in _ABBREVIATIONS:
             protected = protected.replace(abbreviation, abbreviation.replace(".", "\x00"))
+        pending = ""
         for part in _SENTENCE_END.split(protected):
-            part = part.replace("\x00", ".").strip()
-            if part:
-                sentences.append(part)
-    return sentences
+            pending = f"{pending} {part}" if pending else part
+            # A sentence end inside a quotation (a table cell's “…”) does not end the line's
+            # sentence.
+            if pending.count("“") <= pending.count("”"):
+                sentences.append(pending.replace("\x00", ".").strip())
+                pending = ""
+        if pending:
+            sentences.append(pending.replace("\x00", ".").strip())
+    return [s for s in sentences if s]
 
 
 def words(text: str) -> list[str]:
@@ -81,6 +87,24 @@ def stem(word: str) -> str:
 def content_terms(text: str) -> set[str]:
     """Stemmed words of `text` that are not stopwords."""
     return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
+
+
+_ACRONYM = re.compile(r"\b([A-Z]{2,5})s?\b")
+
+
+def acronym_terms(text: str, other: str) -> set[str]:
+    """Terms of `text` that name the same thing as an acronym or its spelled-out words in
+    `other`: "ML" in one and "machine learning" in the other (initials, in order), both ways.
+    Lets a check that wants every word of a sentence in its evidence accept an abbreviation."""
+    covered: set[str] = set()
+    for acronyms, words_of, stems_to in ((text, other, False), (other, text, True)):
+        tokens = [w for w in words(words_of) if w not in STOPWORDS]
+        for acronym in {a.lower() for a in _ACRONYM.findall(acronyms)}:
+            n = len(acronym)
+            for i in range(len(tokens) - n + 1):
+                if "".join(t[0] for t in tokens[i : i + n]) == acronym:
+                    covered |= {stem(t) for t in tokens[i : i + n]} if stems_to else {stem(acronym)}
+    return covered
 
 
 def numbers(text: str) -> set[str]:

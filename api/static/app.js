@@ -172,6 +172,11 @@
     return { turn, bubble, label, text };
   }
 
+  const FALLBACK_REASONS = {
+    generator_busy: "the model is busy",
+    llm_unavailable: "the model is unavailable",
+  };
+
   function renderAnswer(view, answer) {
     const { turn, bubble } = view;
     turn.classList.remove("pending");
@@ -183,6 +188,10 @@
     if (answer.refused) {
       turn.classList.add("refused");
       bubble.appendChild(el("p", "label refused-label", "Not covered by the guides"));
+    } else if (answer.fallback) {
+      // The server answered with quotes alone: say why, so nobody waits for a model's wording.
+      const why = FALLBACK_REASONS[answer.fallback] || "no model answer";
+      bubble.appendChild(el("p", "label quotes-label", "Quotes from the guides (" + why + ")"));
     } else {
       bubble.appendChild(el("p", "label verified-label", "Verified answer"));
     }

@@ -364,3 +364,26 @@ def test_page_has_no_serious_or_critical_accessibility_violations(
     for v in violations:
         print(f"  {v['impact']}: {v['id']} ({v['help']}) on {v['nodes'][:3]}")
     assert [v for v in violations if v["impact"] in {"serious", "critical"}] == []
+
+
+class QuotesOnlyAssistant(FakeAssistant):
+    """Answers as the server does when the model is unavailable: quotes, marked as such."""
+
+    def _answer(self, question: str, top_k: int | None, fallback: Any = None) -> Answer:
+        return super()._answer(question, top_k, fallback or "llm_unavailable")
+
+
+def test_a_quotes_only_answer_says_so_instead_of_verified(
+    browser: webdriver.Chrome, api_settings: Settings, fake_ingest: FakeIngest
+) -> None:
+    app = create_app(api_settings, lambda _s: QuotesOnlyAssistant(), fake_ingest)
+    server = LiveServer(app).start()
+    try:
+        browser.get(server.url)
+        turn = ask(browser, "What does an AI engineer do?", 0)
+        label = turn.find_element(By.CSS_SELECTOR, ".label").text
+        assert label.upper() == "QUOTES FROM THE GUIDES (THE MODEL IS UNAVAILABLE)"
+        assert "VERIFIED ANSWER" not in turn.text.upper()
+        assert turn.find_elements(By.CSS_SELECTOR, ".answer-text button.cite")
+    finally:
+        server.stop()

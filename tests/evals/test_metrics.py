@@ -10,15 +10,18 @@ from evals.metrics import (
     cosine_similarities,
     fact_coverage,
     key_fact_recall,
+    quoted_spans,
     relevant_chunks,
     retrieval_scores,
     sentence_support,
     support,
     token_f1,
     unsupported_numbers,
+    unverbatim_quotes,
 )
 from evals.stats import bootstrap_ratio, mean_metric, ratio_metric
 from evals.text import fact_present, names_role, numbers, sentences
+from rag.schemas import Answer
 from tests.evals.conftest import cite
 from tests.fakes import FakeEmbedder
 
@@ -201,3 +204,30 @@ def test_aggregates_state_their_n_and_never_invent_a_value() -> None:
 def test_sentences_end_inside_closing_quotes() -> None:
     text = "\u201cFirst quoted claim.\u201d [1] \u201cSecond one.\u201d [2]"
     assert sentences(text) == ["\u201cFirst quoted claim.\u201d [1]", "\u201cSecond one.\u201d [2]"]
+
+
+def test_quoted_spans_are_the_outermost_quotations() -> None:
+    answer = "“They do not “build” models.” [1] AI engineers ship. Pay (ML): “£105k” [2]"
+    assert quoted_spans(answer) == ["They do not “build” models.", "£105k"]
+
+
+def test_a_quote_the_article_does_not_hold_word_for_word_is_flagged() -> None:
+    article = (
+        "Core Philosophy |\nApplied Intelligence: Focuses on models. |\nScientific Research. |"
+    )
+    chunk = StoredChunk("d:1", "d", "Core Philosophy: AI Engineer: Applied Intelligence: ...")
+    verbatim = Answer(
+        answer="Core Philosophy (AI Engineer): “Applied Intelligence: Focuses on models.” [1]",
+        refused=False,
+        citations=[cite(1, chunk, "Applied Intelligence: Focuses on models.")],
+    )
+    rebuilt = verbatim.model_copy(
+        update={
+            "answer": "“Core Philosophy: AI Engineer: Applied Intelligence: Focuses on models.” [1]"
+        }
+    )
+    assert unverbatim_quotes(verbatim, {"d": article}) == []
+    assert unverbatim_quotes(rebuilt, {"d": article}) == [
+        "Core Philosophy: AI Engineer: Applied Intelligence: Focuses on models."
+    ]
+    assert unverbatim_quotes(verbatim, {"other": article}) != []  # only cited articles count

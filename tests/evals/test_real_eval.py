@@ -68,6 +68,7 @@ def test_eval_cli_end_to_end_on_a_small_dataset(tmp_path: Path) -> None:
     overall = summary["systems"]["system"]["overall"]
     assert overall["hit_at_k"]["n"] == 1 and overall["hit_at_k"]["value"] == 1.0
     assert overall["citation_validity"]["value"] == 1.0
+    assert overall["verbatim_quotes"]["value"] == 1.0  # checked against the corpus articles
     assert overall["unanswerable_declined"]["value"] == 1.0
     assert (out / "report.html").is_file()
     results = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]

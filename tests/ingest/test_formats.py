@@ -64,8 +64,12 @@ def test_markdown_headings_list_table_and_faq_become_sections_table_and_faq_chun
         section.text
     )
     assert table.section == "Salary bands"
-    assert "AI Engineer: Junior: £55k Senior: £95k" in table.text.splitlines()
-    assert "ML Engineer: Junior: £60k Senior: £100k" in table.text.splitlines()
+    assert table.text.splitlines()[1:] == [
+        "AI Engineer (Junior): “£55k”",
+        "AI Engineer (Senior): “£95k”",
+        "ML Engineer (Junior): “£60k”",
+        "ML Engineer (Senior): “£100k”",
+    ]
     # A question sub-heading and a bold question paragraph under the FAQ heading: one pair each.
     assert faq_heading.section == faq_bold.section == "Frequently Asked Questions"
     assert faq_heading.text.startswith("Do AI engineers train their own models?\nRarely.")
@@ -83,8 +87,10 @@ def test_html_headings_list_table_and_definition_faq_become_the_same_structure()
     assert section.section.endswith("Daily work")
     assert "Typical tools of an ML engineer are:\n- PyTorch or JAX for training\n" in section.text
     assert table.text.splitlines()[1:] == [
-        "Mid: London: £70k Remote: £65k",
-        "Staff: London: £120k Remote: £110k",
+        "Mid (London): “£70k”",
+        "Mid (Remote): “£65k”",
+        "Staff (London): “£120k”",
+        "Staff (Remote): “£110k”",
     ]
     assert first.section == "FAQ"
     assert first.text.startswith("Do ML engineers need a research background?\nNot always.")
@@ -171,7 +177,7 @@ def test_outlines_mark_headings_items_rows_and_terms() -> None:
         ("item", "1. one"),
         ("item", "2. two"),
         ("term", "Bold?"),
-        ("row", "c: b: d"),
+        ("row", "c (b): “d”"),
     ]
     html = html_outline('<h3>Head</h3><ol start="4"><li>four</li></ol><dl><dt>Q?</dt></dl>')
     assert [(x.kind, x.text, x.level) for x in html.lines] == [

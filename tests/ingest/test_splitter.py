@@ -166,30 +166,50 @@ def test_numbered_faq_question_is_not_taken_for_a_heading_or_split() -> None:
 # ---------------------------------------------------------------- table
 
 
-def test_flattened_table_becomes_one_table_chunk_of_readable_rows() -> None:
+def test_flattened_table_becomes_one_table_chunk_with_a_line_per_labelled_cell() -> None:
     tables = [c for c in all_chunks() if c.kind == "table"]
     assert len(tables) == 1
     table = tables[0]
     assert "|" not in table.text
     assert table.section.startswith("Making the Choice Between")
+    lines = table.text.split("\n")
     assert (
-        "Core Philosophy: AI Engineer: Applied Intelligence: Focuses on using models to solve "
-        "business problems. ML Engineer: Scientific Research: Focuses on creating and refining "
-        "the models themselves."
-    ) in table.text.split("\n")
-    rows = [line for line in table.text.split("\n") if ": AI Engineer: " in line]
-    assert [r.split(":")[0] for r in rows] == [
-        "Core Philosophy",
-        "Primary Workflow",
-        "Technical Stack",
-        "Math Requirement",
-        "Key Output",
+        "Core Philosophy (AI Engineer): “Applied Intelligence: Focuses on using models to solve "
+        "business problems.”"
+    ) in lines
+    assert (
+        "Core Philosophy (ML Engineer): “Scientific Research: Focuses on creating and refining "
+        "the models themselves.”"
+    ) in lines
+    labels = [line.split(":")[0] for line in lines if line.endswith("”")]
+    assert labels[:4] == [
+        "Core Philosophy (AI Engineer)",
+        "Core Philosophy (ML Engineer)",
+        "Primary Workflow (AI Engineer)",
+        "Primary Workflow (ML Engineer)",
+    ]
+    assert len(labels) == 10
+
+
+def test_every_quoted_table_cell_is_the_article_text_verbatim() -> None:
+    article = CORPUS / "ai-engineer-vs-ml-engineer-definitive-2026-guide.txt"
+    source = article.read_text(encoding="utf-8").splitlines()
+    (table,) = [c for c in all_chunks() if c.kind == "table"]
+    cells = [line[line.index("“") + 1 : -1] for line in table.text.split("\n") if "“" in line]
+    assert cells and all(f"{cell} |" in source for cell in cells)
+
+
+def test_table_rows_label_each_cell_with_its_row_and_column() -> None:
+    lines = ["|", "|", "A |", "B |", "|", "Row |", "a1 |", "b1 |", "|", "Two |", "a2 |", "b2 |"]
+    assert table_rows(lines) == [
+        "Row (A): “a1”\nRow (B): “b1”",
+        "Two (A): “a2”\nTwo (B): “b2”",
     ]
 
 
-def test_table_rows_label_each_cell_with_its_column_header() -> None:
-    lines = ["|", "|", "A |", "B |", "|", "Row |", "a1 |", "b1 |", "|", "Two |", "a2 |", "b2 |"]
-    assert table_rows(lines) == ["Row: A: a1 B: b1", "Two: A: a2 B: b2"]
+def test_a_table_with_a_named_corner_cell_keeps_every_label() -> None:
+    lines = ["|", "Aspect |", "A |", "|", "Pay |", "high |"]
+    assert table_rows(lines) == ["Pay (A): “high”"]
 
 
 # ---------------------------------------------------------------- quiz and lesson

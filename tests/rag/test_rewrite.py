@@ -55,3 +55,18 @@ def test_the_tiny_local_model_is_not_used_for_rewriting():
         "What skills does an ML engineer need?"
     )
     assert llm.prompts == []
+
+
+def test_a_role_the_code_never_heard_of_is_swapped_too():
+    previous = "What does an ML engineer earn in the UK?"
+    assert rule_rewrite("and for data scientists?", previous) == (
+        "What does an data scientist earn in the UK?"
+    )
+    assert rule_rewrite("what about machine learning engineers?", "Do data analysts code?") == (
+        "Do machine learning engineers code?"
+    )
+
+
+def test_a_pronoun_question_naming_any_role_is_standalone():
+    assert not is_follow_up("Do data scientists use it?")
+    assert is_follow_up("Do they really use it much in practice?")

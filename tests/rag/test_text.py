@@ -32,3 +32,8 @@ def test_stem_matches_plurals_and_verb_forms():
 
 def test_content_terms_drop_stopwords():
     assert content_terms("What is the salary of the engineers?") == {"salary", "engineer"}
+
+
+def test_a_sentence_end_inside_a_quotation_does_not_split_the_line():
+    line = "Pay (AI Engineer): “High. Rising fast.”"
+    assert split_sentences(f"Before it. {line}\nOther") == ["Before it.", line, "Other"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rag.answer import compose
 from rag.claims import meaning_changes
 from rag.evidence import Evidence
 from rag.retrieve import Chunk
@@ -119,3 +120,55 @@ def test_naming_a_role_the_evidence_sentence_does_not_name_is_refused():
         "ML engineers do not build these models.", "They do not build these models."
     )
     assert not meaning_changes("They do not build these models.", "They do not build these models.")
+
+
+def test_an_everyday_corpus_word_in_place_of_the_evidence_word_is_refused():
+    """Every word counts, the corpus's everyday ones too: "agents" for "Engineers" reuses a word
+    found all over the guides but changes who is meant."""
+    duty = "AI Engineers are responsible for designing the logic of an application."
+    pool = [evidence(duty, "doc:duty")]
+    result = verify(
+        "AI agents are responsible for designing the logic of an application.", pool, EMBEDDER
+    )
+    assert not any(not k.quoted for k in result.kept)
+    assert any("agent" in reason for _, reason in result.dropped)
+
+
+def test_an_acronym_stands_for_its_spelled_out_words_and_back():
+    pool = [evidence("Machine learning engineers tune hyperparameters every week.", "doc:ml")]
+    result = verify("ML engineers tune hyperparameters every week.", pool, EMBEDDER)
+    assert [k.quoted for k in result.kept] == [False]
+
+
+def test_a_leading_pronoun_for_a_role_is_refused_and_quoted_with_its_antecedent():
+    """ "They collaborate..." read after another role's sentence would change who "they" are."""
+    text = (
+        "ML Engineers build the data pipelines. "
+        "They collaborate closely with data scientists on features."
+    )
+    chunk = Chunk("doc:team", "doc", "Title", "Section", "section", text, 0, "h", "t", None)
+    sentence = "They collaborate closely with data scientists on features."
+    ev = Evidence(sentence, chunk, EMBEDDER.embed([sentence])[0], 0.9, 0.9)
+    result = verify(sentence, [ev], EMBEDDER)
+    assert [k.quoted for k in result.kept] == [True]
+    answer, citations = compose(result.kept, [ev])
+    assert answer.startswith("“ML Engineers build the data pipelines. They collaborate")
+    assert citations[0].quote in text
+
+
+def test_an_antecedent_reaches_back_past_pronoun_sentences_and_outside_the_chunk_is_unchecked():
+    text = "Companies want assistants. They want agents too. They ask AI engineers to build them."
+    chunk = Chunk("doc:want", "doc", "Title", "Section", "section", text, 0, "h", "t", None)
+    last = "They ask AI engineers to build them."
+    ev = Evidence(last, chunk, EMBEDDER.embed([last])[0], 0.9, 0.9)
+    answer, _ = compose([], [ev])
+    assert answer.startswith("“Companies want assistants. They want agents too. They ask")
+    opening_text = "They want assistants for every team. Companies pay for them."
+    opening_chunk = Chunk(
+        "doc:o", "doc", "Title", "Section", "section", opening_text, 0, "h", "t", None
+    )
+    first = "They want assistants for every team."
+    opening = Evidence(first, opening_chunk, EMBEDDER.embed([first])[0], 0.9, 0.9)
+    result = verify(first, [opening], EMBEDDER)  # word for word, yet "they" has no antecedent
+    assert [k.quoted for k in result.kept] == [True]
+    assert any("pronoun" in reason for _, reason in result.dropped)

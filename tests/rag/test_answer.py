@@ -1,0 +1,47 @@
+"""Answer composition: quotes, citation numbers, and table cells quoted as the article has them."""
+
+import numpy as np
+
+from rag.answer import compose
+from rag.evidence import Evidence
+from rag.generation import Chunk
+from rag.verify import Supported
+
+
+def evidence(text: str, kind: str = "section") -> Evidence:
+    chunk = Chunk(
+        chunk_id=f"doc:{kind}",
+        doc_id="doc",
+        title="Guide",
+        section="S",
+        kind=kind,
+        text=text,
+        position=0,
+        content_hash="",
+        ingested_at="",
+        publisher=None,
+    )
+    return Evidence(text=text, chunk=chunk, vector=np.zeros(3), similarity=0.5, score=0.5)
+
+
+def test_prose_evidence_is_quoted_whole_and_cited_verbatim():
+    answer, citations = compose([], [evidence("ML engineers train models.")])
+    assert answer == "“ML engineers train models.” [1]"
+    assert citations[0].quote == "ML engineers train models."
+
+
+def test_a_table_line_keeps_its_labels_outside_the_quotation_marks():
+    line = "Math Requirement (ML Engineer): “Heavy: Linear algebra, calculus, and probability.”"
+    answer, citations = compose([], [evidence(line, kind="table")])
+    assert answer == f"{line} [1]"  # no second pair of quotation marks around the labels
+    assert citations[0].quote == line
+
+
+def test_a_model_sentence_resting_on_a_table_cell_cites_its_line():
+    line = "Key Output (AI Engineer): “A functional AI feature.”"
+    ev = evidence(line, kind="table")
+    answer, citations = compose(
+        [Supported("AI engineers ship a functional AI feature", ev, False)], [ev]
+    )
+    assert answer == "AI engineers ship a functional AI feature. [1]"
+    assert [c.quote for c in citations] == [line]
