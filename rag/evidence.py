@@ -162,6 +162,9 @@ def select_evidence(
 ) -> list[Evidence]:
     """The best `limit` sentences, at most `per_chunk` from one chunk, with each article that has
     a close-to-best sentence represented (so disagreeing sources are all seen), in score order."""
+    # A sentence opening with a pronoun whose antecedent lies outside its chunk cannot be quoted
+    # so that it reads right ("This deployment phase..." first in its chunk).
+    candidates = [ev for ev in candidates if not ANAPHORA.match(ev.text) or antecedent(ev)]
     if not candidates:
         return []
     chosen: list[Evidence] = []

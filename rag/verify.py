@@ -32,7 +32,7 @@ from rag.text import acronym_terms, content_terms, numbers, proper_names, split_
 # hand then held "AI agents are responsible..." (for "AI Engineers") and "The guides also
 # include..."; checking those words too, and refusing a leading pronoun whose antecedent names a
 # role or lies outside the chunk, accepts 81.0% (the rest are shown as their quotes) and still
-# rejects every corruption kind; a third read of 50 answers found no wrong model sentence.
+# rejects every corruption kind; a fourth read of 50 answers found no wrong model sentence.
 SUPPORT_SIMILARITY = 0.6
 SUPPORT_CONTAINMENT = 1.0
 REPLACE_SIMILARITY = 0.6  # close enough to swap a failed sentence for the quote it distorts

@@ -3,19 +3,19 @@
 import numpy as np
 
 from rag.answer import compose
-from rag.evidence import Evidence
+from rag.evidence import Evidence, select_evidence
 from rag.generation import Chunk
 from rag.verify import Supported
 
 
-def evidence(text: str, kind: str = "section") -> Evidence:
+def evidence(text: str, kind: str = "section", chunk_text: str | None = None) -> Evidence:
     chunk = Chunk(
         chunk_id=f"doc:{kind}",
         doc_id="doc",
         title="Guide",
         section="S",
         kind=kind,
-        text=text,
+        text=chunk_text or text,
         position=0,
         content_hash="",
         ingested_at="",
@@ -45,3 +45,15 @@ def test_a_model_sentence_resting_on_a_table_cell_cites_its_line():
     )
     assert answer == "AI engineers ship a functional AI feature. [1]"
     assert [c.quote for c in citations] == [line]
+
+
+def test_a_pronoun_sentence_without_its_antecedent_in_the_chunk_is_not_evidence():
+    """ "This phase..." opening its chunk would point at whatever precedes it in the answer."""
+    text = "This phase needs Kubernetes. ML engineers deploy models. They monitor drift."
+    sentences = [
+        "This phase needs Kubernetes.",
+        "ML engineers deploy models.",
+        "They monitor drift.",
+    ]
+    chosen = select_evidence([evidence(s, chunk_text=text) for s in sentences], limit=3)
+    assert [ev.text for ev in chosen] == sentences[1:]
