@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import resource
@@ -562,6 +563,21 @@ def no_writes_allowed() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
 
 
+# Linux capabilities that let root write through file permissions, and the prctl that drops one
+# from the bounding set (so the process exec'd next never has it).
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _CAP_FOWNER = 1, 2, 3
+_PR_CAPBSET_DROP = 24
+
+
+def without_permission_override() -> None:
+    """`preexec_fn` for a root test run: the child cannot override file permissions, so a
+    read-only data dir is read-only to it as to any user."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _CAP_FOWNER):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
 def make_read_only(folder: Path) -> None:
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o555 if path.is_dir() else 0o444)
@@ -580,8 +596,6 @@ def unwritable_ingest(
 ) -> FailedIngest:
     """An ingest of a changed article that cannot write a byte, run once per fault."""
     fault = request.param
-    if fault == "read-only" and os.geteuid() == 0:
-        pytest.skip("root writes through file permissions; the disk-full case stands in")
     root = tmp_path_factory.mktemp(fault)
     corpus, data_dir = root / "corpus", root / "data"
     shutil.copytree(built_index[0], corpus)
@@ -596,6 +610,8 @@ def unwritable_ingest(
         popen["preexec_fn"] = no_writes_allowed
     else:
         make_read_only(data_dir)
+        if os.geteuid() == 0:
+            popen["preexec_fn"] = without_permission_override
     try:
         result = ingest_cli(corpus, data_dir, **popen)
     finally:
