@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from rag.evidence import Evidence, with_antecedent
 from rag.schemas import Citation
-from rag.text import normalise_space
+from rag.text import normalise_space, quotes_own_cell
 from rag.verify import Supported
 
 # Four sentences: on the bank's dev split (--llm none) three gave key-fact recall 0.418 at 65
@@ -62,5 +62,5 @@ def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[
 
 
 def is_table_line(ev: Evidence) -> bool:
-    """A table cell line, `Row (Column): “cell”` (see ingest.outline): it quotes its own cell."""
-    return ev.chunk.kind == "table" and ev.text.endswith("”") and "“" in ev.text
+    """A table cell line, `Row (Column): “cell”` (see ingest.outline)."""
+    return ev.chunk.kind == "table" and quotes_own_cell(ev.text)

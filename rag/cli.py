@@ -28,6 +28,7 @@ from rag.errors import (
     LLMUnavailableError,
 )
 from rag.schemas import Answer
+from rag.text import quotes_own_cell
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 # Long enough for a busy loopback server to answer, short enough that no server costs nothing.
@@ -106,8 +107,7 @@ def render(answer: Answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             lines.append(f"  [{c.n}] {c.title} › {c.section or 'Introduction'}")
-            # A table line quotes its own cell: `Row (Column): “cell”`.
-            shown = c.quote if c.quote.endswith("”") and "“" in c.quote else f"“{c.quote}”"
+            shown = c.quote if quotes_own_cell(c.quote) else f"“{c.quote}”"
             lines.append(textwrap.indent(textwrap.fill(shown, width=96), "      "))
     return "\n".join(lines)
 

@@ -48,26 +48,30 @@ def antecedent(ev: Evidence) -> str | None:
     """What a leading pronoun of `ev` refers back to: the sentences before it in its chunk, back
     to the nearest one that does not itself open with a pronoun (at most MAX_ANTECEDENT), as
     the chunk has them; None when the chunk holds no sentence before it."""
-    text = ev.chunk.text
-    at = text.find(ev.text)
-    before = split_sentences(text[:at]) if at > 0 else []
-    if not before:
-        return None
-    start = len(before) - 1
-    while start > max(0, len(before) - MAX_ANTECEDENT) and ANAPHORA.match(before[start]):
-        start -= 1
-    return text[text.rfind(before[start], 0, at) : at].strip()
+    start = _antecedent_start(ev)
+    return None if start is None else ev.chunk.text[start : ev.chunk.text.find(ev.text)].strip()
 
 
 def with_antecedent(ev: Evidence) -> str:
     """The evidence as it may be quoted: led by its antecedent when it opens with a pronoun, as
     the chunk has the sentences (so the quote stays the article's words)."""
-    before = antecedent(ev) if ANAPHORA.match(ev.text) else None
-    if not before:
+    start = _antecedent_start(ev) if ANAPHORA.match(ev.text) else None
+    if start is None:
         return ev.text
+    return ev.chunk.text[start : ev.chunk.text.find(ev.text) + len(ev.text)]
+
+
+def _antecedent_start(ev: Evidence) -> int | None:
+    """Where `antecedent` begins in the chunk text."""
     text = ev.chunk.text
-    end = text.find(ev.text) + len(ev.text)
-    return text[text.rfind(before, 0, end) : end]
+    at = text.find(ev.text)
+    before = split_sentences(text[:at]) if at > 0 else []
+    if not before:
+        return None
+    first = len(before) - 1
+    while first > max(0, len(before) - MAX_ANTECEDENT) and ANAPHORA.match(before[first]):
+        first -= 1
+    return text.rfind(before[first], 0, at)
 
 
 def question_terms(question: str, common: frozenset[str]) -> set[str]:

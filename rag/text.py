@@ -60,6 +60,12 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if s]
 
 
+def quotes_own_cell(line: str) -> bool:
+    """A table cell line as ingest renders it, `Row (Column): “cell”`: it already quotes the
+    article's words, so it is shown as it is, not inside another pair of quotation marks."""
+    return line.endswith("”") and "“" in line
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (keeps digits and in-word apostrophes; a possessive "'s" is
     dropped, so "guide's" is "guide")."""
