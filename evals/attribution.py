@@ -25,6 +25,16 @@ COMPARATIVES = frozenset(
     "easiest hardest larger smaller largest smallest greater greatest bigger biggest faster slower "
     "stronger weaker earlier later longer shorter".split()
 )
+# Each comparative's reversal, for the controls and the verifier benchmark that corrupt claims.
+COMPARATIVE_FLIPS = dict(
+    pair.split(":")
+    for pair in """more:less less:more fewer:more most:least least:most higher:lower lower:higher
+    highest:lowest lowest:highest better:worse worse:better best:worst worst:best easier:harder
+    harder:easier easiest:hardest hardest:easiest larger:smaller smaller:larger largest:smallest
+    smallest:largest greater:smaller bigger:smaller faster:slower slower:faster stronger:weaker
+    weaker:stronger earlier:later later:earlier longer:shorter shorter:longer""".split()
+)
+assert set(COMPARATIVE_FLIPS) <= COMPARATIVES
 _ROLE_NOUN = (
     r"(?:engineer|engineers|engineering|scientist|scientists|science|developer|developers"
     r"|analyst|analysts|researcher|researchers)"

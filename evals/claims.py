@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+from evals.attribution import COMPARATIVE_FLIPS
 from evals.metrics import StoredChunk
 from rag.text import DOMAIN_TERMS, STOPWORDS, content_terms, split_sentences, words
 
@@ -542,15 +543,7 @@ def negation(statement: Statement) -> list[tuple[str, str]]:
 
 # -- comparative flip ------------------------------------------------------------------------
 
-_FLIPS = dict(
-    pair.split(":")
-    for pair in """more:less less:more fewer:more higher:lower lower:higher better:worse
-    worse:better easier:harder harder:easier most:least least:most larger:smaller
-    smaller:larger bigger:smaller greater:smaller faster:slower slower:faster highest:lowest
-    lowest:highest best:worst worst:best easiest:hardest hardest:easiest largest:smallest
-    smallest:largest stronger:weaker weaker:stronger longer:shorter shorter:longer""".split()
-)
-_COMPARATIVE = re.compile(r"\b(" + "|".join(_FLIPS) + r")\b", re.IGNORECASE)
+_COMPARATIVE = re.compile(r"\b(" + "|".join(COMPARATIVE_FLIPS) + r")\b", re.IGNORECASE)
 # "Most companies" is a quantifier; "the most important" is the superlative that flips.
 _SUPERLATIVE_CONTEXT = re.compile(r"\b(?:the|is|are|be|at)\s+$", re.IGNORECASE)
 _FIXED = re.compile(r"\b(?:more or less|best practices?|no longer|more and more)\b", re.I)
@@ -567,7 +560,7 @@ def comparative_flip(statement: Statement) -> list[tuple[str, str]]:
             continue
         if word.lower() in ("most", "least") and not _SUPERLATIVE_CONTEXT.search(s[: m.start()]):
             continue
-        flipped = _match_case(_FLIPS[word.lower()], word)
+        flipped = _match_case(COMPARATIVE_FLIPS[word.lower()], word)
         subkind = f"{word.lower()}->{flipped.lower()}"
         out.append((subkind, _replace_span(s, m.start(), m.end(), flipped)))
     return out

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evals.attribution import COMPARATIVES, quoted_flags
+from evals.attribution import COMPARATIVE_FLIPS, quoted_flags
 from evals.datasets import EvalItem
 from evals.metrics import quoted_spans
 from evals.results import ResultRow
@@ -41,39 +41,7 @@ _AUXILIARY = re.compile(
     r"\b(is|are|was|were|can|will|should|must|may|might|could|would|do|does|has|have)\b", re.I
 )
 _NEGATED = {"can": "cannot", "will": "won't"}
-_FLIPS = {
-    "more": "less",
-    "less": "more",
-    "fewer": "more",
-    "most": "least",
-    "least": "most",
-    "higher": "lower",
-    "lower": "higher",
-    "highest": "lowest",
-    "lowest": "highest",
-    "better": "worse",
-    "worse": "better",
-    "best": "worst",
-    "worst": "best",
-    "easier": "harder",
-    "harder": "easier",
-    "easiest": "hardest",
-    "hardest": "easiest",
-    "larger": "smaller",
-    "smaller": "larger",
-    "greater": "smaller",
-    "bigger": "smaller",
-    "faster": "slower",
-    "slower": "faster",
-    "stronger": "weaker",
-    "weaker": "stronger",
-    "earlier": "later",
-    "later": "earlier",
-    "longer": "shorter",
-    "shorter": "longer",
-}
-assert set(_FLIPS) <= COMPARATIVES
-_COMPARATIVE = re.compile(r"\b(" + "|".join(_FLIPS) + r")\b", re.I)
+_COMPARATIVE = re.compile(r"\b(" + "|".join(COMPARATIVE_FLIPS) + r")\b", re.I)
 
 
 def _keep_case(old: str, new: str) -> str:
@@ -129,7 +97,9 @@ def insert_negation(text: str) -> str:
 
 def flip_comparative(text: str) -> str:
     """Every comparative or superlative reversed ("more" -> "less", "higher" -> "lower")."""
-    return _COMPARATIVE.sub(lambda m: _keep_case(m.group(0), _FLIPS[m.group(0).lower()]), text)
+    return _COMPARATIVE.sub(
+        lambda m: _keep_case(m.group(0), COMPARATIVE_FLIPS[m.group(0).lower()]), text
+    )
 
 
 def reword_quote(quote: str) -> str:

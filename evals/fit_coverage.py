@@ -3,9 +3,10 @@
     python -m evals.fit_coverage [--dataset bank/dev] [--data-dir DIR]
 
 For every question, the assistant's own evidence gives the features of `rag.coverage`; a
-logistic regression (class-balanced, L2) learns answerable vs not. The decision threshold is the
-one that maximises balanced accuracy on 5-fold cross-validated probabilities (so it is not chosen
-on the very predictions it is judged by); the partial-answer floor on the best evidence
+logistic regression (class-balanced, L2, each weight held to the sign its feature should have)
+learns answerable vs not. The decision threshold is the one that maximises balanced accuracy on
+5-fold cross-validated probabilities (so it is not chosen on the very predictions it is judged
+by); the partial-answer floor on the best evidence
 similarity is the one that best separates on-topic unanswerable questions (near-miss) from
 off-topic ones. Both choices and the cross-validated dev figures are written into the file.
 Only dev data is read: the test split stays unseen.
@@ -21,7 +22,7 @@ import numpy as np
 
 from evals.datasets import load_datasets
 from rag.config import get_settings
-from rag.coverage import FEATURES, MODEL_PATH, features
+from rag.coverage import DIRECTION, FEATURES, MODEL_PATH, features
 
 FOLDS = 5
 SEED = 20261123
@@ -40,15 +41,33 @@ def _matrix(assistant: object, items: list) -> tuple[np.ndarray, np.ndarray, lis
 
 
 def _fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Weights and bias on the raw features (standardisation folded in)."""
-    from sklearn.linear_model import LogisticRegression
+    """Weights and bias on the raw features (standardisation folded in): class-balanced logistic
+    loss with an L2 penalty (C = 1), each weight held to its feature's sign in
+    `rag.coverage.DIRECTION`, so that more support in the evidence never lowers the probability."""
+    from scipy.optimize import minimize
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(class_weight="balanced", C=1.0, max_iter=1000)
-    model.fit((x - mean) / scale, y)
-    weights = model.coef_[0] / scale
-    bias = float(model.intercept_[0] - np.sum(model.coef_[0] * mean / scale))
+    z = (x - mean) / scale
+    balance = np.where(y == 1, len(y) / (2 * y.sum()), len(y) / (2 * (len(y) - y.sum())))
+
+    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = params[:-1], params[-1]
+        margin = z @ w + b
+        error = balance * (1 / (1 + np.exp(-margin)) - y)
+        value = np.sum(balance * (np.logaddexp(0, margin) - y * margin)) + 0.5 * w @ w
+        return float(value), np.append(z.T @ error + w, error.sum())
+
+    bounds = [(0, None) if DIRECTION[name] > 0 else (None, 0) for name in FEATURES]
+    fitted = minimize(
+        loss,
+        np.zeros(len(FEATURES) + 1),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[*bounds, (None, None)],
+    ).x
+    weights = fitted[:-1] / scale
+    bias = float(fitted[-1] - np.sum(fitted[:-1] * mean / scale))
     return weights, bias
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import bm25s
 
-from rag.text import content_terms, stem, words
+from rag.text import STOPWORDS, content_terms, stem, words
 
 CHUNK_TABLE = "chunks.sqlite"
 KEYWORD_DIR = "bm25"
@@ -65,6 +65,17 @@ def header(chunk: Chunk) -> str:
     return " ".join(p for p in (chunk.title, chunk.publisher or "", chunk.section or "") if p)
 
 
+def heading_initials(chunk: Chunk) -> set[str]:
+    """The initials of the chunk's multi-word headings ("faq" for "Frequently Asked Questions"):
+    a reader may name a section by them, so they are known words, not unknown names."""
+    initials = set()
+    for heading in (chunk.title, *(chunk.section or "").split("·")):
+        content = [w for w in words(heading) if w not in STOPWORDS]
+        if 2 <= len(content) <= 6:
+            initials.add(stem("".join(w[0] for w in content)))
+    return initials
+
+
 def keyword_tokens(text: str) -> list[str]:
     return [stem(w) for w in words(text)]
 
@@ -77,7 +88,7 @@ def write_generation(folder: Path, chunks: list[Chunk]) -> set[str]:
     vocabulary: set[str] = set()
     tokens = []
     for chunk in chunks:
-        vocabulary |= content_terms(header(chunk) + " " + chunk.text)
+        vocabulary |= content_terms(header(chunk) + " " + chunk.text) | heading_initials(chunk)
         tokens.append(keyword_tokens(f"{header(chunk)} {chunk.text}"))
     with sqlite3.connect(folder / CHUNK_TABLE) as db:
         columns = ", ".join(_COLUMNS)

@@ -14,6 +14,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“'(\[A-Z0-9£$€])")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _NUMBER = re.compile(r"[£$€]?\d[\d,.]*\s?(?:k|m|bn|%|percent)?", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z0-9]+(?:[ -][A-Z][a-zA-Z0-9]+)*\b")
+# Nothing, or an opening quote, bracket or colon, before a word: it is capitalised as a start.
+_OPENS_A_SPAN = re.compile(r"(?:^|[\"'“‘(\[:])\s*$")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.")
 
 STOPWORDS = frozenset(
@@ -132,8 +134,8 @@ def proper_names(text: str) -> set[str]:
     for sentence in split_sentences(text):
         for match in _CAPITALISED.finditer(sentence):
             word_list = match.group(0).replace("-", " ").split()
-            if match.start() == 0:
-                word_list = word_list[1:]
+            if _OPENS_A_SPAN.search(sentence[: match.start()]):
+                word_list = word_list[1:]  # a sentence's, quotation's or bracket's first word
             for word in word_list:
                 lowered = word.lower()
                 if lowered in STOPWORDS or lowered in DOMAIN_TERMS or len(word) < 3:

@@ -10,6 +10,7 @@ from ingest.pipeline import ingest_corpus
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.embedding import MiniLMEmbedder
+from rag.generation import Chunk, heading_initials
 from rag.manifest import current_generation
 from rag.retrieve import CANDIDATES, HybridRetriever
 from rag.store import (
@@ -191,3 +192,20 @@ def test_whole_collection_reads_are_paged_and_complete(
     assert dict(zip(paged["ids"], paged["documents"], strict=True)) == dict(
         zip(whole["ids"], whole["documents"], strict=True)
     )
+
+
+def test_a_multi_word_headings_initials_are_known_words() -> None:
+    """ "FAQ" names the "Frequently Asked Questions" section: not an unknown name to a question."""
+    chunk = Chunk(
+        "c",
+        "d",
+        "A Guide",
+        "Frequently Asked Questions · Pay up",
+        "faq",
+        "Q: Who? A: You.",
+        0,
+        "h",
+        "t",
+        None,
+    )
+    assert heading_initials(chunk) == {"faq"}  # "Pay up" is one content word: no initials

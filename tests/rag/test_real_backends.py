@@ -106,14 +106,7 @@ def test_unreachable_server_is_reported_not_hung(real_index):
         "What is the capital of Australia?",
         "How do I bake sourdough bread?",
         "What is the average salary of an AI engineer in Germany?",
-        pytest.param(
-            "What will AI engineers earn in 2030?",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss: the coverage model weighs the unknown year less than the "
-                "close salary evidence (docs/answering.md)",
-            ),
-        ),
+        "What will AI engineers earn in 2030?",
         "What percentage of ML engineers work remotely?",
     ],
 )
@@ -123,17 +116,29 @@ def test_real_retrieval_declines_what_the_guides_do_not_cover(real_index, real_e
 
 
 @pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What is the average salary of a machine learning engineer in Germany?", "Germany"),
+        ("What will AI engineers earn in 2030?", "2030"),
+    ],
+)
+def test_real_retrieval_names_what_the_guides_lack_even_when_the_topic_is_close(
+    real_index, real_embedder, question, missing
+):
+    """A close topic (salaries) does not make the named country or year covered: the answer says
+    which one the guides do not give, then quotes what they do."""
+    answer = Assistant.from_settings(real_index, embedder=real_embedder, llm=None).ask(question)
+    assert answer.coverage == "partial"
+    assert answer.answer.startswith(f"The guides don't give {missing}.")
+    assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(real_index))
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "Which role pays more?",
-        pytest.param(
-            "Do I need a Master's degree for these roles?",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss: the fitted coverage model gives topic overlap a negative "
-                "weight (small dev sample), so this covered question is declined",
-            ),
-        ),
+        "Do I need a Master's degree for these roles?",
+        "Which role offers higher salaries?",
         "How much does a machine learning engineer earn in the UK?",
         "Can a software engineer become an AI engineer?",
     ],

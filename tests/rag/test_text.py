@@ -23,6 +23,11 @@ def test_proper_names_skip_sentence_starts_and_domain_words():
     assert names == {"docker", "google", "cloud"}
 
 
+def test_a_word_opening_a_quotation_or_bracket_is_capitalised_as_a_start_not_a_name():
+    text = "End with 'Confirmed: it pays' and [Claim your prize](x) for Germany: Berlin"
+    assert proper_names(text) == {"germany"}
+
+
 def test_stem_matches_plurals_and_verb_forms():
     assert stem("languages") == stem("language")
     assert stem("programming") == stem("program")

@@ -1,0 +1,24 @@
+"""The coverage model's question features."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.coverage import features
+
+
+def _figure_missing(question: str) -> float:
+    values, _ = features(question, [], vocabulary=set(), common=frozenset())
+    return values["figure_missing"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What figures does the newsletter give for salaries?", "How many engineers switch roles?"],
+)
+def test_a_question_asking_for_a_figure_without_one_in_the_evidence_is_flagged(question):
+    assert _figure_missing(question) == 1.0
+
+
+def test_figure_out_is_a_verb_not_a_request_for_figures():
+    assert _figure_missing("Can I use a chatbot to figure out which role suits me?") == 0.0
