@@ -8,9 +8,11 @@ article mentions. The weights are fitted on the question bank's dev split by
 dev figures that chose the threshold. Unknown generic words lower a feature; they never decide
 alone.
 
-A question the model would decline because it names something no article mentions (a country,
-a certification), while its topic is close to the evidence, gets a partial answer: it says
-plainly what the guides do not give, then quotes what they do.
+A question that names something no article mentions (a country, a certification) is never
+answered as if the guides covered it: when its topic is close to the evidence (the model's
+probability reaches the threshold, or the best evidence is at least `partial_similarity`
+similar), it gets a partial answer that says plainly what the guides do not give, then quotes
+what they do; otherwise it is declined.
 """
 
 from __future__ import annotations
