@@ -58,6 +58,11 @@ from rag.store import DOC_ID, open_collection, read_all
 
 # Bump when chunking or metadata change in a way that must re-embed unchanged articles.
 INDEX_VERSION = "1"
+# Bump when what a generation holds (chunk table, keyword index, vocabulary) changes: the next
+# ingest republishes the generation from the stored chunks and vectors, embedding nothing.
+# 2: the initials of multi-word headings in the vocabulary.
+GENERATION_FORMAT = "2"
+PUBLISHED_VERSION = f"{INDEX_VERSION}.{GENERATION_FORMAT}"  # recorded in the manifest
 LOCK_FILE = "ingest.lock"
 # The ingest record is one JSON file rewritten whole, so it is written at most this often (and
 # less often when writing it is slow; always at the end): after a crash, articles stored since
@@ -164,12 +169,14 @@ def ingest_corpus(
             if (recorded_hash := docstore.get_document_hash(doc_id))
         }
         changed = summary.added or summary.updated or summary.deleted
-        if changed or not is_current(settings, record_hashes, INDEX_VERSION):
+        if changed or not is_current(settings, record_hashes, PUBLISHED_VERSION):
 
             def load_embedder() -> Embedder:
                 return embedder or MiniLMEmbedder()
 
-            publish_generation(settings, collection, record_hashes, INDEX_VERSION, load_embedder)
+            publish_generation(
+                settings, collection, record_hashes, PUBLISHED_VERSION, load_embedder
+            )
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 

@@ -3,15 +3,17 @@ that readers switch to in one step, with the old one readable until then."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from ingest.pipeline import ingest_corpus
+from ingest.pipeline import PUBLISHED_VERSION, ingest_corpus
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.embedding import MiniLMEmbedder
 from rag.generation import Chunk, heading_initials
-from rag.manifest import current_generation
+from rag.manifest import current_generation, publish, read_manifest
 from rag.retrieve import CANDIDATES, HybridRetriever
 from rag.store import (
     DOC_ID,
@@ -165,6 +167,23 @@ def test_unchanged_reingest_publishes_nothing_and_embeds_nothing(settings: Setti
     summary = ingest_corpus(settings, embedder=embedder)
     assert summary.unchanged == 4 and embedder.calls == 0
     assert current_generation(open_manifest(settings)) == generation
+
+
+def test_a_generation_of_an_older_format_is_republished_without_embedding(
+    settings: Settings,
+) -> None:
+    """An index published by an older release (say, before heading initials were in the
+    vocabulary) is brought up to date by the next ingest from what is stored."""
+    ingest_corpus(settings, embedder=FakeEmbedder())
+    manifest = read_manifest(open_manifest(settings))
+    assert manifest is not None and manifest.index_version == PUBLISHED_VERSION
+    publish(open_manifest(settings), replace(manifest, index_version="1"))
+    embedder = FakeEmbedder()
+    ingest_corpus(settings, embedder=embedder)
+    assert embedder.calls == 0
+    republished = read_manifest(open_manifest(settings))
+    assert republished is not None and republished.index_version == PUBLISHED_VERSION
+    assert republished.generation > manifest.generation
 
 
 def test_missing_generation_folder_is_rebuilt_on_the_next_ingest(settings: Settings) -> None:
