@@ -62,10 +62,15 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if s]
 
 
+# `Row (Column): “cell”` or a bare `“cell”`: quotation marks only around the cell.
+_CELL_LINE = re.compile(r"(?:[^“”\n]+: )?“[^\n]*”")
+
+
 def quotes_own_cell(line: str) -> bool:
     """A table cell line as ingest renders it, `Row (Column): “cell”`: it already quotes the
-    article's words, so it is shown as it is, not inside another pair of quotation marks."""
-    return line.endswith("”") and "“" in line
+    article's words, so it is shown as it is, not inside another pair of quotation marks. A
+    sentence that merely ends on a quoted phrase ("this is called “vibe coding”") is not one."""
+    return _CELL_LINE.fullmatch(line) is not None
 
 
 def words(text: str) -> list[str]:

@@ -1,6 +1,15 @@
 """Sentence splitting and the facts verification checks (numbers, names)."""
 
-from rag.text import content_terms, numbers, proper_names, split_sentences, stem
+import pytest
+
+from rag.text import (
+    content_terms,
+    numbers,
+    proper_names,
+    quotes_own_cell,
+    split_sentences,
+    stem,
+)
 
 
 def test_split_sentences_breaks_on_full_stops_and_lines_but_not_abbreviations():
@@ -42,3 +51,16 @@ def test_content_terms_drop_stopwords():
 def test_a_sentence_end_inside_a_quotation_does_not_split_the_line():
     line = "Pay (AI Engineer): “High. Rising fast.”"
     assert split_sentences(f"Before it. {line}\nOther") == ["Before it.", line, "Other"]
+
+
+@pytest.mark.parametrize(
+    ("line", "own"),
+    [
+        ("Core Philosophy (AI Engineer): “Applied Intelligence: models for business.”", True),
+        ("“A functional AI feature or product.”", True),
+        ("Engineers now call this kind of work “vibe coding”", False),
+        ("They do not “build” these models, but rather use them.", False),
+    ],
+)
+def test_only_a_table_cell_line_counts_as_quoting_itself(line, own):
+    assert quotes_own_cell(line) is own
