@@ -38,7 +38,8 @@ def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[
     for sentence in sentences:
         ev = sentence.evidence
         key = (ev.chunk.chunk_id, ev.text)
-        quote = ev.text if is_table_line(ev) else with_antecedent(ev)
+        table_line = is_table_line(ev)
+        quote = ev.text if table_line else with_antecedent(ev)
         if key not in number_of:
             number_of[key] = len(citations) + 1
             citations.append(
@@ -54,7 +55,7 @@ def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[
         # A list unit's lines read as one sentence.
         text = normalise_space(quote if sentence.quoted else sentence.text)
         if sentence.quoted:
-            text = text if is_table_line(ev) else f"“{text}”"
+            text = text if table_line else f"“{text}”"
         elif text[-1:] not in ".!?":
             text += "."
         parts.append(f"{text} [{number_of[key]}]")
