@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 from evals.attribution import COMPARATIVE_FLIPS
 from evals.metrics import StoredChunk
-from rag.text import DOMAIN_TERMS, STOPWORDS, content_terms, split_sentences, words
+from rag.text import STOPWORDS, content_terms, split_sentences, words
 
 FAITHFUL = "faithful"
 ROLE_SWAP = "role_swap"
@@ -411,7 +411,7 @@ def _sentence_names(sentence: str, lower_words: set[str]) -> list[re.Match[str]]
         before = sentence[: m.start()].rstrip()
         if not before or before[-1] in ":—\"“'‘" or len(name) < 2 or not re.search("[a-z]", low):
             continue
-        if low in _ROLE_WORDS or low in lower_words or low in STOPWORDS or low in DOMAIN_TERMS:
+        if low in _ROLE_WORDS or low in lower_words or low in STOPWORDS:
             continue
         parts = name.split("-")
         if any(p.lower() in _ROLE_WORDS or p.islower() for p in parts):

@@ -30,14 +30,6 @@ STOPWORDS = frozenset(
     much many tell explain describe give please say said according already really""".split()
 )
 
-# Words that say what the guides are about. They match almost every passage, so they carry no
-# signal about whether a *specific* question is covered.
-DOMAIN_TERMS = frozenset(
-    """ai ml machine learning engineer engineers engineering artificial intelligence role roles
-    career careers job jobs work working difference different between vs versus
-    """.split()
-)
-
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of `text`, each stripped; line breaks are hard boundaries."""
@@ -109,14 +101,32 @@ def acronym_terms(text: str, other: str) -> set[str]:
     """Terms of `text` that name the same thing as an acronym or its spelled-out words in
     `other`: "ML" in one and "machine learning" in the other (initials, in order), both ways.
     Lets a check that wants every word of a sentence in its evidence accept an abbreviation."""
+    return _acronyms_spelled_out(text, other) | spelled_out_acronyms(text, other)
+
+
+def spelled_out_acronyms(text: str, other: str) -> set[str]:
+    """Stems of the words of `text` that spell out an acronym of `other` ("machine learning"
+    for "ML")."""
     covered: set[str] = set()
-    for acronyms, words_of, stems_to in ((text, other, False), (other, text, True)):
-        tokens = [w for w in words(words_of) if w not in STOPWORDS]
-        for acronym in {a.lower() for a in _ACRONYM.findall(acronyms)}:
-            n = len(acronym)
-            for i in range(len(tokens) - n + 1):
-                if "".join(t[0] for t in tokens[i : i + n]) == acronym:
-                    covered |= {stem(t) for t in tokens[i : i + n]} if stems_to else {stem(acronym)}
+    tokens = [w for w in words(text) if w not in STOPWORDS]
+    for acronym in {a.lower() for a in _ACRONYM.findall(other)}:
+        n = len(acronym)
+        for i in range(len(tokens) - n + 1):
+            if "".join(t[0] for t in tokens[i : i + n]) == acronym:
+                covered |= {stem(t) for t in tokens[i : i + n]}
+    return covered
+
+
+def _acronyms_spelled_out(text: str, other: str) -> set[str]:
+    """Stems of the acronyms of `text` whose words `other` spells out."""
+    tokens = [w for w in words(other) if w not in STOPWORDS]
+    covered: set[str] = set()
+    for acronym in {a.lower() for a in _ACRONYM.findall(text)}:
+        n = len(acronym)
+        if any(
+            "".join(t[0] for t in tokens[i : i + n]) == acronym for i in range(len(tokens) - n + 1)
+        ):
+            covered.add(stem(acronym))
     return covered
 
 
@@ -131,10 +141,9 @@ def numbers(text: str) -> set[str]:
 
 
 def proper_names(text: str) -> set[str]:
-    """Lower-cased capitalised words that are not just a sentence's first word or domain words.
-
-    The domain's own vocabulary (AI, ML, Engineer...) is ignored since every passage has it.
-    """
+    """Lower-cased capitalised words that are not just the first word of a sentence, quotation or
+    bracket. The corpus's own capitalised words ("Engineer") are names too: a caller tests them
+    against the corpus's vocabulary or the evidence, where they are found."""
     names = set()
     for sentence in split_sentences(text):
         for match in _CAPITALISED.finditer(sentence):
@@ -143,7 +152,7 @@ def proper_names(text: str) -> set[str]:
                 word_list = word_list[1:]  # a sentence's, quotation's or bracket's first word
             for word in word_list:
                 lowered = word.lower()
-                if lowered in STOPWORDS or lowered in DOMAIN_TERMS or len(word) < 3:
+                if lowered in STOPWORDS or len(word) < 3:
                     continue
                 names.add(lowered)
     return names

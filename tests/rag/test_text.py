@@ -27,9 +27,11 @@ def test_numbers_normalises_amounts_years_and_percentages():
     assert numbers("£105k in 2026, up 3.5% from $1,200") == {"£105k", "2026", "3.5%", "$1200"}
 
 
-def test_proper_names_skip_sentence_starts_and_domain_words():
+def test_proper_names_skip_sentence_starts_only():
     names = proper_names("Python matters. Engineers use Docker and Google Cloud as AI Engineers.")
-    assert names == {"docker", "google", "cloud"}
+    # No fixed list of the guides' own words: "Engineers" mid-sentence is a name like any other
+    # (callers find it in the corpus's vocabulary or the evidence); "AI" is too short to count.
+    assert names == {"docker", "google", "cloud", "engineers"}
 
 
 def test_a_word_opening_a_quotation_or_bracket_is_capitalised_as_a_start_not_a_name():

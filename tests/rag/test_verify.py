@@ -172,3 +172,17 @@ def test_an_antecedent_reaches_back_past_pronoun_sentences_and_outside_the_chunk
     result = verify(first, [opening], EMBEDDER)  # word for word, yet "they" has no antecedent
     assert [k.quoted for k in result.kept] == [True]
     assert any("pronoun" in reason for _, reason in result.dropped)
+
+
+def test_a_name_counts_in_another_number_or_spelling_out_an_acronym_but_not_abbreviating():
+    evidence = "The machine learning engineer designs models."
+    assert unsupported_facts("Machine Learning Engineers design models.", evidence) == []
+    assert unsupported_facts("Each ML Engineer designs models.", evidence) == []
+    abbreviated = "Most AI engineers build apps."
+    assert (
+        unsupported_facts("Most Artificial Intelligence engineers build apps.", abbreviated) == []
+    )
+    spelled_out = "They use application programming interfaces."
+    assert sorted(unsupported_facts("They use LLMs and API calls.", spelled_out)) == ["api", "llms"]
+    missing = unsupported_facts("Most Data Scientists design models.", evidence)
+    assert sorted(missing) == ["data", "scientists"]
