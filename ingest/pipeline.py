@@ -18,8 +18,11 @@ unreadable file would lose its chunks). The same semantics are kept here, in a s
 
 An article counts as unchanged only when the docstore hash matches *and* the collection holds
 exactly the chunk ids the splitter produces for it, so leftovers of an interrupted run, or chunks
-whose doc_id no longer exists in the corpus, are repaired on the next run. Reading chunks back is
-left to `rag` (it reads ids, documents and metadatas straight from the collection).
+whose doc_id no longer exists in the corpus, are repaired on the next run. That check reads every
+chunk id back, so it runs only when something may be off: a warm run over a corpus unchanged since
+the last finished ingest (no `ingest.unfinished` marker, every article's hash as published, the
+manifest's chunk count) returns after reading the folder. Reading chunks back is left to `rag` (it
+reads ids, documents and metadatas straight from the collection).
 """
 
 from __future__ import annotations
@@ -45,9 +48,9 @@ from ingest.components import (
     UpsertingChromaVectorStore,
     article_document,
 )
-from ingest.loader import Article, CorpusLimits, load_corpus
+from ingest.loader import Article, Corpus, CorpusLimits, load_corpus
 from ingest.progress import EmbedProgress
-from ingest.publish import is_current, publish_generation
+from ingest.publish import current_manifest, publish_generation
 from ingest.splitter import split_article
 from rag.config import Settings
 from rag.embedding import Embedder, MiniLMEmbedder
@@ -64,6 +67,9 @@ INDEX_VERSION = "1"
 GENERATION_FORMAT = "2"
 PUBLISHED_VERSION = f"{INDEX_VERSION}.{GENERATION_FORMAT}"  # recorded in the manifest
 LOCK_FILE = "ingest.lock"
+# Exists from the first write of an ingest until its generation is published: while it does, the
+# next ingest reads every chunk id back to repair what the interrupted one left.
+UNFINISHED_FILE = "ingest.unfinished"
 # The ingest record is one JSON file rewritten whole, so it is written at most this often (and
 # less often when writing it is slow; always at the end): after a crash, articles stored since
 # the last write are re-embedded, never lost or doubled.
@@ -92,6 +98,13 @@ def ingest_corpus(
         collection = open_collection(settings)
         store = UpsertingChromaVectorStore.from_collection(collection)
         docstore = _load_docstore(settings.docstore_path, summary)
+        if _unchanged_since_published(settings, corpus, docstore, collection):
+            summary.unchanged = len(corpus.articles)
+            summary.chunks = int(collection.count())
+            summary.seconds = round(time.perf_counter() - started, 3)
+            return summary
+        unfinished = settings.data_dir / UNFINISHED_FILE
+        unfinished.touch()
         indexed = _ids_by_doc(collection)
         recorded = set(docstore.get_all_document_hashes().values())
 
@@ -169,7 +182,7 @@ def ingest_corpus(
             if (recorded_hash := docstore.get_document_hash(doc_id))
         }
         changed = summary.added or summary.updated or summary.deleted
-        if changed or not is_current(settings, record_hashes, PUBLISHED_VERSION):
+        if changed or not current_manifest(settings, record_hashes, PUBLISHED_VERSION):
 
             def load_embedder() -> Embedder:
                 return embedder or MiniLMEmbedder()
@@ -177,6 +190,7 @@ def ingest_corpus(
             publish_generation(
                 settings, collection, record_hashes, PUBLISHED_VERSION, load_embedder
             )
+        unfinished.unlink(missing_ok=True)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 
@@ -211,6 +225,24 @@ def _document(article: Article) -> Document:
         content_hash=article.content_hash,
         version=INDEX_VERSION,
         fmt=article.fmt,
+    )
+
+
+def _unchanged_since_published(
+    settings: Settings, corpus: Corpus, docstore: SimpleDocumentStore, collection: Any
+) -> bool:
+    """Whether the last ingest finished and published exactly these articles, with as many chunk
+    records as its manifest counts: then nothing needs splitting, reading back or embedding, so
+    a warm run costs reading the folder and two small lookups, whatever the corpus size."""
+    if corpus.errors or (settings.data_dir / UNFINISHED_FILE).exists():
+        return False
+    hashes = {article.doc_id: _document(article).hash for article in corpus.articles}
+    if any(docstore.get_document_hash(doc_id) != h for doc_id, h in hashes.items()):
+        return False
+    manifest = current_manifest(settings, hashes, PUBLISHED_VERSION)
+    # A record added or removed behind ingest's back changes the count.
+    return manifest is not None and collection.count() == sum(
+        a.chunks for a in manifest.articles.values()
     )
 
 

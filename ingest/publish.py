@@ -34,15 +34,18 @@ SENTENCE_BATCH = 512  # texts per embedding call (the model batches further insi
 _CHROMA_MAX_BATCH = 1000
 
 
-def is_current(settings: Settings, record_hashes: dict[str, str], index_version: str) -> bool:
-    """Whether the published generation already reflects these ingest-record hashes."""
+def current_manifest(
+    settings: Settings, record_hashes: dict[str, str], index_version: str
+) -> Manifest | None:
+    """The published manifest when it already reflects these ingest-record hashes, else None."""
     manifest = read_manifest(store.open_manifest(settings))
-    return (
+    current = (
         manifest is not None
         and manifest.index_version == index_version
         and (store.generations_dir(settings) / manifest.directory).is_dir()
         and {d: a.record_hash for d, a in manifest.articles.items()} == record_hashes
     )
+    return manifest if current else None
 
 
 def publish_generation(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest import pipeline
 from ingest.pipeline import ingest_corpus
 from ingest.splitter import split_article
 from rag.config import Settings
@@ -80,6 +81,44 @@ def test_second_run_embeds_nothing_and_reports_all_unchanged(settings: Settings)
     assert (summary.added, summary.updated, summary.unchanged, summary.deleted) == (0, 0, 4, 0)
     assert again.calls == 0 and again.texts_embedded == 0
     assert snapshot(settings) == before
+
+
+def test_a_warm_run_over_an_unchanged_corpus_reads_no_chunk_back(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest_corpus(settings, embedder=FakeEmbedder())
+
+    def read_back(collection: object) -> None:
+        raise AssertionError("every chunk id was read back")
+
+    monkeypatch.setattr(pipeline, "_ids_by_doc", read_back)
+    summary = ingest_corpus(settings, embedder=FakeEmbedder())
+    assert (summary.unchanged, summary.chunks) == (4, len(snapshot(settings)))
+
+
+def test_a_run_killed_before_recording_its_work_is_repaired_even_if_the_text_is_reverted(
+    settings: Settings, clean_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The killed run replaced a chunk in the collection but never recorded the new hash; with
+    the article reverted, every hash matches what was published again, and only the marker the
+    killed run left says the collection must be checked."""
+    ingest_corpus(settings, embedder=FakeEmbedder())
+    path = settings.corpus_dir / f"{NEWSLETTER}.txt"
+    original = path.read_text()
+    path.write_text(original.replace("£105k (UK)", "£115k (UK)"))
+
+    def killed(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_persist", killed)
+        with pytest.raises(KeyboardInterrupt):
+            ingest_corpus(settings, embedder=FakeEmbedder())
+    assert any("£115k" in v[0] for v in snapshot(settings).values())
+    path.write_text(original)
+    ingest_corpus(settings, embedder=FakeEmbedder())
+    ingest_corpus(clean_settings, embedder=FakeEmbedder())
+    assert snapshot(settings) == snapshot(clean_settings)
 
 
 def test_updated_article_replaces_only_its_own_chunks(settings: Settings) -> None:
