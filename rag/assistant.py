@@ -197,7 +197,8 @@ class Assistant:
         """`evidence_for`, plus the coverage decision on that evidence (made once)."""
         rewriter = self.llm if use_llm else None
         focused = self._focus(question)
-        standalone = standalone_question(focused, history, rewriter)
+        counterparts = self.retriever.index.counterparts
+        standalone = standalone_question(focused, history, rewriter, counterparts)
         hits, candidates = self._gather(standalone, top_k)
         coverage = self._assess(standalone, candidates)
         previous = last_user_question(history)
@@ -205,7 +206,7 @@ class Assistant:
             # Not recognisably a follow-up, yet not answerable on its own: read it in the context
             # of the previous question, and keep that reading only if the guides then answer it
             # (bank dev, --llm none: conversations declined 5 of 13 -> 2, key facts 0.32 -> 0.42).
-            contextual = rule_rewrite(focused, previous)
+            contextual = rule_rewrite(focused, previous, counterparts)
             in_context = self._gather(contextual, top_k)
             in_context_coverage = self._assess(contextual, in_context[1])
             if in_context_coverage.covered:

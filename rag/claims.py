@@ -96,6 +96,27 @@ def entities(text: str) -> set[str]:
     return {e for _, e in entity_positions(text)}
 
 
+def counterparts(titles: Iterable[str]) -> dict[str, str]:
+    """Each role the articles' titles name -> the role most often named beside it there, as
+    the titles write it ("AI Engineer vs ML Engineer": "ml engineer" -> "ai engineer"), so that
+    "the other one" in a follow-up can be resolved from the corpus rather than a fixed pair."""
+    beside: dict[str, Counter[str]] = {}
+    written: dict[str, set[str]] = {}
+    for title in titles:
+        mentions = role_mentions(title)
+        named = {entity for *_, entity in mentions}
+        for start, end, entity in mentions:
+            written.setdefault(entity, set()).add(title[start:end].lower())
+        for role in named:
+            beside.setdefault(role, Counter()).update(named - {role})
+    out = {}
+    for role, counts in beside.items():
+        if counts:
+            other = max(sorted(counts), key=counts.__getitem__)  # a tie goes alphabetically
+            out[role] = min(written[other], key=lambda w: (len(w), w))  # "engineer" < "engineering"
+    return out
+
+
 def attachments(text: str, terms: Iterable[str]) -> dict[str, set[str]]:
     """Each of `terms` that occurs in the text -> the entities named nearest before it."""
     tokens = words(text)

@@ -16,12 +16,14 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rag import store
+from rag.claims import counterparts
 from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import IndexNotReadyError
@@ -151,6 +153,11 @@ class ChunkIndex:
     def chunks(self) -> list[Chunk]:
         """Every chunk (reads the whole table: for tools and evals, not for answering)."""
         return list(self.generation.all_chunks()) if self.generation else []
+
+    @cached_property
+    def counterparts(self) -> dict[str, str]:
+        """Role -> the role the titles compare it with (`rag.claims.counterparts`)."""
+        return counterparts(self.titles.values())
 
     def named_sources(self, question: str) -> set[str]:
         """The articles a question names by a word only their title or publisher has."""

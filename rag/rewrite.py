@@ -8,7 +8,7 @@ token limit and timeout, and its rewrite is accepted only if it keeps the follow
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rag.claims import role_mentions
 from rag.errors import LLMUnavailableError
@@ -20,6 +20,7 @@ _FOLLOW_UP_START = re.compile(
     r"^(?:and|what about|how about|and what about|what of|same for|also|but|or|then)\b", re.I
 )
 _PRONOUN = re.compile(r"\b(?:it|they|them|their|this|that|those|these|he|she|one)\b", re.I)
+_THE_OTHER = re.compile(r"\bthe other (?:one|role|side|track|path|career|job)\b", re.I)
 
 
 def last_user_question(history: Sequence[Turn]) -> str | None:
@@ -40,13 +41,23 @@ def is_follow_up(question: str) -> bool:
     return n_words <= 4 or (bool(_PRONOUN.search(question)) and not mentions and len(topical) <= 3)
 
 
-def rule_rewrite(question: str, previous: str) -> str:
+def rule_rewrite(
+    question: str, previous: str, counterparts: Mapping[str, str] | None = None
+) -> str:
     """Swap the role when the follow-up names another one; otherwise join the two questions.
 
     Roles are read from the text ("<modifier> engineer/scientist/analyst..."), so "and for data
-    scientists?" after "What does an ML engineer earn?" asks what a data scientist earns."""
-    asked, before = role_mentions(question), role_mentions(previous)
-    if len({e for *_, e in asked}) == 1 and len({e for *_, e in before}) == 1:
+    scientists?" after "What does an ML engineer earn?" asks what a data scientist earns. "The
+    other one" (role, side...) names the role the guides compare the earlier one with
+    (`counterparts`, from the titles), so "and the other one?" swaps the role the same way."""
+    before = role_mentions(previous)
+    earlier = {e for *_, e in before}
+    other = _THE_OTHER.search(question)
+    role = (counterparts or {}).get(next(iter(earlier))) if len(earlier) == 1 else None
+    if other and role:
+        question = f"{question[: other.start()]}{role}s{question[other.end() :]}"
+    asked = role_mentions(question)
+    if len({e for *_, e in asked}) == 1 and len(earlier) == 1:
         start, end, new = asked[0]
         if new != before[0][2]:
             out = previous
@@ -81,8 +92,14 @@ def llm_rewrite(question: str, previous: str, llm: LLM) -> str | None:
     return text if text.endswith("?") and len(text) < 300 and keeps_terms else None
 
 
-def standalone_question(question: str, history: Sequence[Turn], llm: LLM | None = None) -> str:
-    """`question` made self-contained using the previous user question, when it is a follow-up."""
+def standalone_question(
+    question: str,
+    history: Sequence[Turn],
+    llm: LLM | None = None,
+    counterparts: Mapping[str, str] | None = None,
+) -> str:
+    """`question` made self-contained using the previous user question, when it is a follow-up
+    (`counterparts` as for `rule_rewrite`)."""
     previous = last_user_question(history)
     if previous is None or not is_follow_up(question):
         return question
@@ -90,4 +107,4 @@ def standalone_question(question: str, history: Sequence[Turn], llm: LLM | None 
         rewritten = llm_rewrite(question, previous, llm)
         if rewritten:
             return rewritten
-    return rule_rewrite(question, previous)
+    return rule_rewrite(question, previous, counterparts)

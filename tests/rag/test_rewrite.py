@@ -1,5 +1,6 @@
 """Follow-up questions become standalone before retrieval."""
 
+from rag.claims import counterparts
 from rag.rewrite import is_follow_up, rule_rewrite, standalone_question
 from rag.schemas import Turn
 from tests.fakes import ScriptedLLM
@@ -19,6 +20,34 @@ def test_role_swap_follow_up_rewrites_the_previous_question():
 def test_what_about_follow_up_joins_the_previous_question():
     assert rule_rewrite("What about salaries?", "Which role suits a mathematician?") == (
         "Which role suits a mathematician salaries?"
+    )
+
+
+def test_the_other_one_is_the_role_the_titles_compare_the_earlier_one_with():
+    titles = ["AI Engineer vs ML Engineer: A Guide", "Machine Learning vs AI Engineering"]
+    compared = counterparts(titles)
+    assert compared == {"ai engineer": "ml engineer", "ml engineer": "ai engineer"}
+    previous = "What does Egor say ML engineers earn?"
+    assert rule_rewrite("and the other role?", previous, compared) == (
+        "What does Egor say ai engineers earn?"
+    )
+    assert rule_rewrite("what about the other one?", "what does an ML engineer do", compared) == (
+        "what does an ai engineer do"
+    )
+    # Without the titles' pairing the questions are only joined.
+    assert "the other role" in rule_rewrite("and the other role?", previous)
+
+
+def test_counterparts_come_from_the_titles_whatever_the_roles():
+    titles = ["Data Scientist vs ML Engineer", "Data Scientist or Data Analyst?", "Data Scientist"]
+    compared = counterparts(titles)
+    assert rule_rewrite("and the other one?", "What does an ML engineer do?", compared) == (
+        "What does an data scientist do?"
+    )
+    # A data scientist is named beside an ML engineer and a data analyst once each: a tie,
+    # broken alphabetically.
+    assert rule_rewrite("and the other one?", "What does a data scientist do?", compared) == (
+        "What does a data analyst do?"
     )
 
 
