@@ -55,6 +55,7 @@ def rule_rewrite(
     other = _THE_OTHER.search(question)
     role = (counterparts or {}).get(next(iter(earlier))) if len(earlier) == 1 else None
     if other and role:
+        # Named in the plural; the swap below gives it the number the earlier question used.
         question = f"{question[: other.start()]}{role}s{question[other.end() :]}"
     asked = role_mentions(question)
     if len({e for *_, e in asked}) == 1 and len(earlier) == 1:

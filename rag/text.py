@@ -107,27 +107,34 @@ def acronym_terms(text: str, other: str) -> set[str]:
 def spelled_out_acronyms(text: str, other: str) -> set[str]:
     """Stems of the words of `text` that spell out an acronym of `other` ("machine learning"
     for "ML")."""
+    tokens = _initial_tokens(text)
     covered: set[str] = set()
-    tokens = [w for w in words(text) if w not in STOPWORDS]
-    for acronym in {a.lower() for a in _ACRONYM.findall(other)}:
-        n = len(acronym)
-        for i in range(len(tokens) - n + 1):
-            if "".join(t[0] for t in tokens[i : i + n]) == acronym:
-                covered |= {stem(t) for t in tokens[i : i + n]}
+    for acronym in _acronyms(other):
+        for i in _spelled_at(acronym, tokens):
+            covered |= {stem(t) for t in tokens[i : i + len(acronym)]}
     return covered
 
 
 def _acronyms_spelled_out(text: str, other: str) -> set[str]:
     """Stems of the acronyms of `text` whose words `other` spells out."""
-    tokens = [w for w in words(other) if w not in STOPWORDS]
-    covered: set[str] = set()
-    for acronym in {a.lower() for a in _ACRONYM.findall(text)}:
-        n = len(acronym)
-        if any(
-            "".join(t[0] for t in tokens[i : i + n]) == acronym for i in range(len(tokens) - n + 1)
-        ):
-            covered.add(stem(acronym))
-    return covered
+    tokens = _initial_tokens(other)
+    return {stem(acronym) for acronym in _acronyms(text) if _spelled_at(acronym, tokens)}
+
+
+def _acronyms(text: str) -> set[str]:
+    return {a.lower() for a in _ACRONYM.findall(text)}
+
+
+def _initial_tokens(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS]
+
+
+def _spelled_at(acronym: str, tokens: list[str]) -> list[int]:
+    """Where consecutive tokens' initials spell `acronym`."""
+    n = len(acronym)
+    return [
+        i for i in range(len(tokens) - n + 1) if "".join(t[0] for t in tokens[i : i + n]) == acronym
+    ]
 
 
 def numbers(text: str) -> set[str]:
