@@ -96,21 +96,22 @@ def ingest_corpus(
     # One ingest at a time per data dir (the CLI and every API worker may start one); others wait.
     with _store_errors(settings.data_dir), exclusive(settings.data_dir / LOCK_FILE):
         collection = open_collection(settings)
-        store = UpsertingChromaVectorStore.from_collection(collection)
         docstore = _load_docstore(settings.docstore_path, summary)
-        if _unchanged_since_published(settings, corpus, docstore, collection):
+        docs = {article.doc_id: _document(article) for article in corpus.articles}
+        if _unchanged_since_published(settings, corpus, docs, docstore, collection):
             summary.unchanged = len(corpus.articles)
             summary.chunks = int(collection.count())
             summary.seconds = round(time.perf_counter() - started, 3)
             return summary
         unfinished = settings.data_dir / UNFINISHED_FILE
         unfinished.touch()
+        store = UpsertingChromaVectorStore.from_collection(collection)
         indexed = _ids_by_doc(collection)
         recorded = set(docstore.get_all_document_hashes().values())
 
         todo: list[tuple[Article, Document, set[str]]] = []
         for article in corpus.articles:
-            doc = _document(article)
+            doc = docs[article.doc_id]
             chunks = split_article(article.doc_id, article.text, article.title, article.fmt)
             expected = {chunk.chunk_id for chunk in chunks}
             if not expected:  # treated like an unreadable file: its previous chunks stay
@@ -229,14 +230,19 @@ def _document(article: Article) -> Document:
 
 
 def _unchanged_since_published(
-    settings: Settings, corpus: Corpus, docstore: SimpleDocumentStore, collection: Any
+    settings: Settings,
+    corpus: Corpus,
+    docs: dict[str, Document],
+    docstore: SimpleDocumentStore,
+    collection: Any,
 ) -> bool:
-    """Whether the last ingest finished and published exactly these articles, with as many chunk
-    records as its manifest counts: then nothing needs splitting, reading back or embedding, so
-    a warm run costs reading the folder and two small lookups, whatever the corpus size."""
+    """Whether the last ingest finished and published exactly these articles (`docs`, by
+    doc_id), with as many chunk records as its manifest counts: then nothing needs splitting,
+    reading back or embedding, so a warm run costs reading the folder and two small lookups,
+    whatever the corpus size."""
     if corpus.errors or (settings.data_dir / UNFINISHED_FILE).exists():
         return False
-    hashes = {article.doc_id: _document(article).hash for article in corpus.articles}
+    hashes = {doc_id: doc.hash for doc_id, doc in docs.items()}
     if any(docstore.get_document_hash(doc_id) != h for doc_id, h in hashes.items()):
         return False
     manifest = current_manifest(settings, hashes, PUBLISHED_VERSION)
