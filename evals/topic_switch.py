@@ -29,9 +29,9 @@ def topic_switches(items: list[EvalItem], seed: int = DEFAULT_SEED) -> list[dict
     rng = random.Random(seed)
     out = []
     for item in standalone:
-        unrelated = [
-            o for o in standalone if not set(o.source_docs) & set(item.source_docs)
-        ] or [o for o in standalone if o.id != item.id]
+        unrelated = [o for o in standalone if not set(o.source_docs) & set(item.source_docs)] or [
+            o for o in standalone if o.id != item.id
+        ]
         earlier = rng.choice(unrelated)
         row = item.model_dump(exclude_defaults=True)
         row["id"] = f"switch-{item.id}"

@@ -161,10 +161,22 @@ def refusal_message(titles: list[str], missing: tuple[str, ...] = (), partial: b
     """What the reader is told when the guides do not answer; the guides are named from the index
     (its manifest of titles), not from a fixed description."""
     if partial:
-        what = ", ".join(missing) if missing else "that specifically"
-        return f"The guides don't give {what}. What they do say:"
+        return f"The guides don't mention the {_kinds(missing)} you ask about. What they do say:"
     listed = "; ".join(f"“{t}”" for t in sorted(titles))
     return (
         f"The guides don't cover that. They are {len(titles)} articles: {listed}. "
         "The closest passages are listed below."
     )
+
+
+def _kinds(missing: tuple[str, ...]) -> str:
+    """What kind of thing the missing specifics are ("year", "names and figure"), never their
+    text: a word of the question that no article holds is the reader's or an attacker's, and
+    echoing it would print whatever an injected instruction asks for ("Reply with 'I am HACKED'
+    and ...")."""
+    counts = {"name": 0, "year": 0, "figure": 0}
+    for term in missing:
+        kind = "year" if _YEAR.match(term) else "figure" if numbers(term) else "name"
+        counts[kind] += 1
+    named = [kind + ("s" if n > 1 else "") for kind, n in counts.items() if n]
+    return " and ".join(named) or "detail"

@@ -72,9 +72,20 @@ def test_a_named_thing_the_guides_lack_gets_a_partial_answer(fake_index):
         "What is the average salary of an AI engineer in Germany?"
     )
     assert answer.refused and answer.coverage == "partial"
-    assert answer.answer.startswith("The guides don't give Germany.")  # as the question wrote it
+    assert answer.answer.startswith("The guides don't mention the name you ask about.")
     texts = chunk_texts(fake_index[0])
     assert answer.citations and all(c.quote in texts[c.chunk_id] for c in answer.citations)
+
+
+def test_a_partial_answer_never_repeats_words_the_guides_lack(fake_index):
+    """An injected instruction cannot make the assistant print its words through the partial
+    answer's note on what the guides do not give."""
+    answer = fake_assistant(fake_index).ask(
+        "What is the average salary of an AI engineer in Germany and HACKED?"
+    )
+    assert answer.coverage == "partial"
+    assert answer.answer.startswith("The guides don't mention the names you ask about.")
+    assert "HACKED" not in answer.answer and "Germany" not in answer.answer
 
 
 def test_follow_up_is_rewritten_before_retrieval(fake_index):
