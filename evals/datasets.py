@@ -145,3 +145,14 @@ def load_datasets(names: Iterable[str] | None = None) -> list[EvalItem]:
 def dataset_names(items: Sequence[EvalItem]) -> list[str]:
     """The dataset stems present, in first-seen order."""
     return list(dict.fromkeys(item.dataset for item in items))
+
+
+def write_dataset(path: Path, items: Iterable[EvalItem]) -> None:
+    """`items` as a JSONL dataset file: one item a line, id and question first, defaults left
+    out (what `load_dataset` reads back)."""
+    lines = []
+    for item in items:
+        data = item.model_dump(exclude_defaults=True)
+        ordered = {k: data[k] for k in ("id", "question") if k in data} | data
+        lines.append(json.dumps(ordered, ensure_ascii=False) + "\n")
+    path.write_text("".join(lines), encoding="utf-8")

@@ -11,14 +11,13 @@ Tuning reads only dev.jsonl.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from evals.datasets import DatasetError, EvalItem, load_dataset
+from evals.datasets import DatasetError, EvalItem, load_dataset, write_dataset
 
 DEFAULT_SEED = 20261123
 
@@ -41,12 +40,6 @@ def split(
     return sorted(dev, key=lambda i: i.id), sorted(test, key=lambda i: i.id)
 
 
-def _line(item: EvalItem) -> str:
-    data = item.model_dump(exclude_defaults=True)
-    ordered = {k: data[k] for k in ("id", "question") if k in data} | data
-    return json.dumps(ordered, ensure_ascii=False)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m evals.split", description=__doc__.split("\n\n")[0]
@@ -64,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     dev, test = split(items, args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, part in (("dev", dev), ("test", test)):
-        text = "\n".join(_line(i) for i in part) + "\n"
-        (args.out / f"{name}.jsonl").write_text(text, encoding="utf-8")
+        write_dataset(args.out / f"{name}.jsonl", part)
     print(f"{len(dev)} dev, {len(test)} test items in {args.out}")
     return 0
 

@@ -13,17 +13,17 @@ Items keep their key facts and category; ids get a "switch-" prefix.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from pathlib import Path
 
-from evals.datasets import EvalItem, load_dataset
+from evals.datasets import EvalItem, load_dataset, write_dataset
+from rag.schemas import Turn
 
 BANK = Path(__file__).resolve().parent / "datasets" / "bank"
 DEFAULT_SEED = 7
 
 
-def topic_switches(items: list[EvalItem], seed: int = DEFAULT_SEED) -> list[dict[str, object]]:
+def topic_switches(items: list[EvalItem], seed: int = DEFAULT_SEED) -> list[EvalItem]:
     """Each answerable standalone item, with an earlier turn about other articles."""
     standalone = [i for i in items if i.answerable and not i.history]
     rng = random.Random(seed)
@@ -33,13 +33,11 @@ def topic_switches(items: list[EvalItem], seed: int = DEFAULT_SEED) -> list[dict
             o for o in standalone if o.id != item.id
         ]
         earlier = rng.choice(unrelated)
-        row = item.model_dump(exclude_defaults=True)
-        row["id"] = f"switch-{item.id}"
-        row["history"] = [
-            {"role": "user", "content": earlier.question},
-            {"role": "assistant", "content": earlier.reference_answer},
+        history = [
+            Turn(role="user", content=earlier.question),
+            Turn(role="assistant", content=earlier.reference_answer),
         ]
-        out.append(row)
+        out.append(item.model_copy(update={"id": f"switch-{item.id}", "history": history}))
     return out
 
 
@@ -49,10 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=BANK / "dev-switch.jsonl")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
-    rows = topic_switches(load_dataset(args.split, {}), args.seed)
-    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    args.out.write_text(text, encoding="utf-8")
-    print(f"{len(rows)} items -> {args.out}")
+    items = topic_switches(load_dataset(args.split, {}), args.seed)
+    write_dataset(args.out, items)
+    print(f"{len(items)} items -> {args.out}")
     return 0
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from evals.datasets import load_dataset
+from evals.datasets import load_dataset, write_dataset
 from evals.topic_switch import BANK, DEFAULT_SEED, topic_switches
 from tests.evals.conftest import make_item
 
@@ -16,7 +14,7 @@ def test_each_answerable_question_follows_one_about_other_articles() -> None:
         make_item("b1", question="About B?", reference="B says so.", facts=("z",), docs=("b",)),
         make_item("u1", question="Unknown?", answerable=False),
     ]
-    rows = topic_switches(items, seed=1)
+    rows = [item.model_dump() for item in topic_switches(items, seed=1)]
     assert [r["id"] for r in rows] == ["switch-a1", "switch-a2", "switch-b1"]
     by_id = {r["id"]: r for r in rows}
     assert by_id["switch-a1"]["history"] == [
@@ -27,7 +25,9 @@ def test_each_answerable_question_follows_one_about_other_articles() -> None:
     assert by_id["switch-a2"]["key_facts"] == ["y"]
 
 
-def test_the_committed_set_is_what_the_dev_split_gives() -> None:
-    committed = (BANK / "dev-switch.jsonl").read_text(encoding="utf-8").splitlines()
-    built = topic_switches(load_dataset(BANK / "dev.jsonl", {}), DEFAULT_SEED)
-    assert [json.loads(line) for line in committed] == built
+def test_the_committed_set_is_what_the_dev_split_gives(tmp_path) -> None:
+    built = tmp_path / "dev-switch.jsonl"
+    write_dataset(built, topic_switches(load_dataset(BANK / "dev.jsonl", {}), DEFAULT_SEED))
+    assert built.read_text(encoding="utf-8") == (BANK / "dev-switch.jsonl").read_text(
+        encoding="utf-8"
+    )
