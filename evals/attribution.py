@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from evals.text import STOPWORDS, normalize, numbers, sentences, strip_markers, words
 
@@ -40,46 +41,59 @@ _ROLE_NOUN = (
     r"|analyst|analysts|researcher|researchers)"
 )
 _ROLE = re.compile(r"\b((?:[a-z]+ ){0,2})" + _ROLE_NOUN + r"\b")
-_ALIASES = {"artificial intelligence": "ai", "machine learning": "ml"}
 _QUOTE_OPEN, _QUOTE_CLOSE = '"“', '"”'
 
 
-def _role_name(modifier: str, noun: str) -> str:
+def initialisms(*texts: str) -> dict[str, str]:
+    """Two-word names that one of the texts writes as its two initials ("machine learning" ->
+    "ml" when another says "ML"), so both spellings name one role; read from the texts."""
+    tokens = [words(t) for t in texts]
+    short = {t for ts in tokens for t in ts if len(t) == 2 and t.isalpha() and t not in STOPWORDS}
+    return {
+        f"{a} {b}": a[0] + b[0]
+        for ts in tokens
+        for a, b in pairwise(ts)
+        if a[0] + b[0] in short and min(len(a), len(b)) > 2 and not {a, b} & STOPWORDS
+    }
+
+
+def _role_name(modifier: str, noun: str, short: dict[str, str]) -> str:
     kept = [w for w in modifier.split() if w not in STOPWORDS]
     name = " ".join(kept)
-    name = _ALIASES.get(name, name)
-    if name in {"learning", "intelligence"}:  # "machine learning" cut by the two-word window
-        name = {"learning": "ml", "intelligence": "ai"}[name]
+    name = short.get(name, name)
     family = "science" if noun.startswith("scien") else re.sub(r"(s|ing)$", "", noun)
     return f"{name} {family}".strip()
 
 
-def role_mentions(text: str) -> list[tuple[int, str]]:
+def role_mentions(text: str, short: dict[str, str] | None = None) -> list[tuple[int, str]]:
     """(word position, role) for every role named in `text`, in order ("ai engineer",
-    "ml engineer", "data science", ...); positions index `words(text)`."""
+    "ml engineer", "data science", ...); positions index `words(text)`. Two-word names are
+    shortened as `short` says (by default, as the text itself writes them: `initialisms`)."""
+    short = initialisms(text) if short is None else short
     normalized = " ".join(words(text))
     out = []
     for match in _ROLE.finditer(normalized):
         modifier = match.group(1)
         noun = match.group(0)[len(modifier) :]
         position = len(normalized[: match.start() + len(modifier)].split())
-        out.append((position, _role_name(modifier, noun)))
+        out.append((position, _role_name(modifier, noun, short)))
     return out
 
 
-def roles(text: str) -> set[str]:
-    return {role for _, role in role_mentions(text) if " " in role}  # a bare "engineer" is no role
+def roles(text: str, short: dict[str, str] | None = None) -> set[str]:
+    # a bare "engineer" is no role
+    return {role for _, role in role_mentions(text, short) if " " in role}
 
 
 def has_negation(text: str) -> bool:
     return any(w in NEGATIONS or w.endswith("n't") for w in words(text))
 
 
-def anchors(text: str) -> dict[str, set[str]]:
+def anchors(text: str, short: dict[str, str] | None = None) -> dict[str, set[str]]:
     """Word -> the roles named nearest before its occurrences, for the words worth attaching
     (content words, numbers, comparatives); occurrences before any role are left out."""
     tokens = words(text)
-    mentions = [(pos, role) for pos, role in role_mentions(text) if " " in role]
+    mentions = [(pos, role) for pos, role in role_mentions(text, short) if " " in role]
     out: dict[str, set[str]] = {}
     for i, token in enumerate(tokens):
         if token in STOPWORDS and token not in COMPARATIVES:
@@ -120,12 +134,14 @@ def claim_problems(sentence: str, quote: str) -> list[str]:
     missing_numbers = sorted(set(numbers(sentence)) - set(numbers(quote)))
     if missing_numbers:
         problems.append("number not in the quote: " + ", ".join(missing_numbers))
-    extra_roles = sorted(roles(sentence) - roles(quote))
-    if extra_roles and roles(quote):
+    short = initialisms(sentence, quote)
+    quoted_roles = roles(quote, short)
+    extra_roles = sorted(roles(sentence, short) - quoted_roles)
+    if extra_roles and quoted_roles:
         problems.append("role the quote does not talk about: " + ", ".join(extra_roles))
-    mine, theirs = anchors(sentence), anchors(quote)
+    mine, theirs = anchors(sentence, short), anchors(quote, short)
     moved = sorted(w for w in mine if w in theirs and not mine[w] & theirs[w])
-    if moved and len(roles(quote)) > 1:
+    if moved and len(quoted_roles) > 1:
         problems.append("attached to another role: " + ", ".join(moved[:5]))
     return problems
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from rag.claims import role_mentions
+from rag.claims import abbreviations, role_mentions
 from rag.errors import LLMUnavailableError
 from rag.llm.base import LLM, complete
 from rag.schemas import Turn
@@ -50,14 +50,18 @@ def rule_rewrite(
     scientists?" after "What does an ML engineer earn?" asks what a data scientist earns. "The
     other one" (role, side...) names the role the guides compare the earlier one with
     (`counterparts`, from the titles), so "and the other one?" swaps the role the same way."""
-    before = role_mentions(previous)
+    known = counterparts or {}
+    # "machine learning engineer" is the "ml engineer" the titles name when any of these texts
+    # writes "ML" (`abbreviations`).
+    short = abbreviations(question, previous, *known, *known.values())
+    before = role_mentions(previous, short)
     earlier = {e for *_, e in before}
     other = _THE_OTHER.search(question)
-    role = (counterparts or {}).get(next(iter(earlier))) if len(earlier) == 1 else None
+    role = known.get(next(iter(earlier))) if len(earlier) == 1 else None
     if other and role:
         # Named in the plural; the swap below gives it the number the earlier question used.
         question = f"{question[: other.start()]}{role}s{question[other.end() :]}"
-    asked = role_mentions(question)
+    asked = role_mentions(question, short)
     if len({e for *_, e in asked}) == 1 and len(earlier) == 1:
         start, end, new = asked[0]
         if new != before[0][2]:

@@ -27,7 +27,8 @@ STOPWORDS = frozenset(
     they this those through to too under until up very was we were what when where which while who
     whom why will with would you your yours yourself yourselves s t don should've ll re ve y
     i'm it's what's let's there's isn't aren't don't doesn't didn't won't can't shouldn't i'd i've
-    much many tell explain describe give please say said according already really""".split()
+    much many tell explain describe give please say said according already really vs versus
+    """.split()
 )
 
 

@@ -6,6 +6,7 @@ from evals.attribution import (
     anchors,
     claim_problems,
     has_negation,
+    initialisms,
     is_quoted,
     quoted_flags,
     roles,
@@ -18,7 +19,15 @@ QUOTE = (
 
 
 def test_roles_are_read_from_the_text_not_a_fixed_pair() -> None:
-    assert roles("AI Engineers and machine learning engineers") == {"ai engineer", "ml engineer"}
+    assert roles("AI Engineers and machine learning engineers") == {
+        "ai engineer",
+        "machine learning engineer",
+    }
+    # One role however it is spelled, when the texts compared write both spellings.
+    short = initialisms("ML engineers", "machine learning engineers")
+    assert short == {"machine learning": "ml"}
+    assert roles("machine learning engineers", short) == roles("ML engineers", short)
+    assert initialisms("AI Platform Engineers") == {}  # an initialism is not spelled by itself
     assert roles("a data scientist or a software engineer") == {
         "data science",
         "software engineer",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.answer import compose
-from rag.claims import meaning_changes
+from rag.claims import abbreviations, meaning_changes
 from rag.evidence import Evidence
 from rag.retrieve import Chunk
 from rag.verify import unsupported_facts, verify
@@ -101,6 +101,17 @@ def test_entities_come_from_the_text_not_a_fixed_pair():
     evidence = "Data scientists analyse data while software engineers build products."
     assert meaning_changes("Data scientists build products.", evidence)
     assert not meaning_changes("Software engineers build products.", evidence)
+
+
+def test_a_role_spelled_out_is_the_role_its_initials_name_in_the_texts_compared():
+    spelled = abbreviations("QA engineers", "quality assurance engineers")
+    assert spelled == {"quality assurance": "qa"}
+    assert abbreviations("AI Platform Engineers") == {}  # "AI" does not spell itself out
+    evidence = "QA engineers earn £50k, and data engineers earn £60k."
+    assert not meaning_changes("Quality assurance engineers earn £50k.", evidence)
+    assert meaning_changes("Quality assurance engineers earn £60k.", evidence)
+    # Without the initials in either text, the two words stay a name of their own.
+    assert meaning_changes("Quality assurance engineers earn £50k.", "Data engineers earn £50k.")
 
 
 def test_a_word_the_evidence_lacks_sends_the_sentence_back_to_its_quote():
