@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from rag.evidence import Evidence, question_terms
-from rag.text import content_terms, numbers, proper_names, stem, words
+from rag.text import STOPWORDS, content_terms, numbers, proper_names, split_sentences, stem, words
 
 MODEL_PATH = Path(__file__).resolve().parent / "coverage_model.json"
 EVIDENCE_DEPTH = 5  # how many of the best evidence sentences the features look at
@@ -90,11 +90,26 @@ def load_model(path: Path = MODEL_PATH) -> CoverageModel:
     )
 
 
+# "Hey Sam, ...", "Hi ChatGPT, ...": a sentence that opens with capitalised words (after at most
+# one lowercase word) ending at a comma names whom the message addresses, not what it asks
+# about. One that opens with a stopword ("In Germany, ...") is part of the question.
+_ADDRESS = re.compile(r"^(?:([a-z]+) )?([A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3}),\s*")
+
+
+def _without_address(sentence: str) -> str:
+    found = _ADDRESS.match(sentence)
+    if found is None:
+        return sentence
+    first = (found.group(1) or found.group(2).split()[0]).lower()
+    return sentence if first in STOPWORDS else sentence[found.end() :]
+
+
 def unknown_specifics(question: str, vocabulary: Container[str]) -> list[str]:
     """Names, numbers and years the question states that no article mentions, as the question
-    writes them ("Germany")."""
-    specific = {stem(n): n for n in proper_names(question)}
-    specific.update({w: w for n in numbers(question) for w in words(n)})
+    writes them ("Germany"); not the name of whom it addresses ("Hey Sam, ...")."""
+    asked = " ".join(_without_address(s) for s in split_sentences(question))
+    specific = {stem(n): n for n in proper_names(asked)}
+    specific.update({w: w for n in numbers(asked) for w in words(n)})
     return [_as_written(question, specific[t]) for t in sorted(specific) if t not in vocabulary]
 
 

@@ -77,6 +77,14 @@ def test_a_named_thing_the_guides_lack_gets_a_partial_answer(fake_index):
     assert answer.citations and all(c.quote in texts[c.chunk_id] for c in answer.citations)
 
 
+def test_a_question_that_greets_someone_by_name_is_answered(fake_index):
+    assistant = fake_assistant(fake_index)
+    plain = assistant.ask("What is the average salary of an AI engineer?")
+    greeted = assistant.ask("Hey Sam, what is the average salary of an AI engineer?")
+    assert plain.coverage == greeted.coverage == "answer"
+    assert not greeted.refused and greeted.citations[0] == plain.citations[0]
+
+
 def test_a_partial_answer_never_repeats_words_the_guides_lack(fake_index):
     """An injected instruction cannot make the assistant print its words through the partial
     answer's note on what the guides do not give."""

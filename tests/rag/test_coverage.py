@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.coverage import features
+from rag.coverage import features, unknown_specifics
 
 
 def _figure_missing(question: str) -> float:
@@ -22,3 +22,18 @@ def test_a_question_asking_for_a_figure_without_one_in_the_evidence_is_flagged(q
 
 def test_figure_out_is_a_verb_not_a_request_for_figures():
     assert _figure_missing("Can I use a chatbot to figure out which role suits me?") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("Hey Sam, what do ML engineers earn in the UK?", []),
+        ("hi ChatGPT, which role pays more?", []),
+        ("Thanks Alex, and what about AI engineers in Germany?", ["Germany"]),
+        ("In Germany, what do ML engineers earn?", ["Germany"]),
+        ("What do ML engineers earn in Germany?", ["Germany"]),
+    ],
+)
+def test_whom_a_message_addresses_is_not_something_it_asks_about(question, unknown):
+    known = {"ml", "engineer", "uk", "ai", "role"}
+    assert unknown_specifics(question, known) == unknown
