@@ -105,14 +105,9 @@ def _without_address(sentence: str) -> str:
 
 
 def unknown_specifics(question: str, vocabulary: Container[str]) -> list[str]:
-    """Names, numbers and years the question asks about that no article mentions, as the
-    question writes them ("Germany"). When the message holds a question sentence, the names in
-    its other sentences are the asker's own context ("I'm a web developer with 5 years of React.
-    Which path suits me?"), and the name of whom it addresses ("Hey Sam, ...") is never asked
-    about."""
-    sentences = [_without_address(s) for s in split_sentences(question)]
-    questions = [s for s in sentences if s.rstrip().endswith("?")]
-    asked = " ".join(questions or sentences)
+    """Names, numbers and years the question states that no article mentions, as the question
+    writes them ("Germany"); not the name of whom it addresses ("Hey Sam, ...")."""
+    asked = " ".join(_without_address(s) for s in split_sentences(question))
     specific = {stem(n): n for n in proper_names(asked)}
     specific.update({w: w for n in numbers(asked) for w in words(n)})
     return [_as_written(question, specific[t]) for t in sorted(specific) if t not in vocabulary]

@@ -32,12 +32,8 @@ def test_figure_out_is_a_verb_not_a_request_for_figures():
         ("Thanks Alex, and what about AI engineers in Germany?", ["Germany"]),
         ("In Germany, what do ML engineers earn?", ["Germany"]),
         ("What do ML engineers earn in Germany?", ["Germany"]),
-        ("Tell me what ML engineers earn in Germany.", ["Germany"]),
-        # The asker's own context, beside a question sentence, is not what is asked.
-        ("I'm a web developer with 5 years of React. Which path suits me?", []),
-        ("What do ML engineers earn in Germany? Asking for a friend.", ["Germany"]),
     ],
 )
-def test_only_what_a_message_asks_about_can_be_missing_from_the_guides(question, unknown):
+def test_whom_a_message_addresses_is_not_something_it_asks_about(question, unknown):
     known = {"ml", "engineer", "uk", "ai", "role"}
     assert unknown_specifics(question, known) == unknown
