@@ -104,11 +104,17 @@ def _without_address(sentence: str) -> str:
     return sentence if first in STOPWORDS else sentence[found.end() :]
 
 
+# Two-letter initialisms are too short for `proper_names`, but after "the" they name a place or
+# body ("the US", "the EU"), never "OK" or "us".
+_THE_INITIALISM = re.compile(r"\bthe ([A-Z]{2})\b")
+
+
 def unknown_specifics(question: str, vocabulary: Container[str]) -> list[str]:
     """Names, numbers and years the question states that no article mentions, as the question
     writes them ("Germany"); not the name of whom it addresses ("Hey Sam, ...")."""
     asked = " ".join(_without_address(s) for s in split_sentences(question))
-    specific = {stem(n): n for n in proper_names(asked)}
+    names = proper_names(asked) | {i.lower() for i in _THE_INITIALISM.findall(asked)}
+    specific = {stem(n): n for n in names}
     specific.update({w: w for n in numbers(asked) for w in words(n)})
     return [_as_written(question, specific[t]) for t in sorted(specific) if t not in vocabulary]
 

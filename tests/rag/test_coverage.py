@@ -37,3 +37,15 @@ def test_figure_out_is_a_verb_not_a_request_for_figures():
 def test_whom_a_message_addresses_is_not_something_it_asks_about(question, unknown):
     known = {"ml", "engineer", "uk", "ai", "role"}
     assert unknown_specifics(question, known) == unknown
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("Are AI engineers paid more in the US than in the UK?", ["US"]),
+        ("What do ML engineers earn in the EU?", ["EU"]),
+        ("Is it OK to skip calculus?", []),
+    ],
+)
+def test_a_two_letter_place_after_the_is_a_name(question, unknown):
+    assert unknown_specifics(question, {"ai", "ml", "uk", "engineer"}) == unknown
