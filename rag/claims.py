@@ -106,8 +106,8 @@ def role_mentions(text: str, short: Mapping[str, str] | None = None) -> list[tup
         entity = _entity(tokens, len(tokens) - 1, short)
         if entity is None:
             continue
-        named = len(modifiers)  # the span holds all of the name: "machine learning engineer"
-        start = text.rfind(modifiers[-named], 0, match.start())
+        # The span holds every modifier: "machine learning engineer", not "learning engineer".
+        start = text.rfind(modifiers[0], 0, match.start())
         out.append((start, match.end(), entity))
     return out
 

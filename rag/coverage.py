@@ -112,7 +112,9 @@ _THE_INITIALISM = re.compile(r"\bthe ([A-Z]{2})\b")
 def unknown_specifics(question: str, vocabulary: Container[str]) -> list[str]:
     """Names, numbers and years the question states that no article mentions, as the question
     writes them ("Germany"); not the name of whom it addresses ("Hey Sam, ...")."""
-    asked = " ".join(_without_address(s) for s in split_sentences(question))
+    # One sentence a line: a line break is a hard sentence boundary, so each sentence's first
+    # word stays a sentence opening for `proper_names`.
+    asked = "\n".join(_without_address(s) for s in split_sentences(question))
     names = proper_names(asked) | {i.lower() for i in _THE_INITIALISM.findall(asked)}
     specific = {stem(n): n for n in names}
     specific.update({w: w for n in numbers(asked) for w in words(n)})

@@ -49,3 +49,8 @@ def test_whom_a_message_addresses_is_not_something_it_asks_about(question, unkno
 )
 def test_a_two_letter_place_after_the_is_a_name(question, unknown):
     assert unknown_specifics(question, {"ai", "ml", "uk", "engineer"}) == unknown
+
+
+def test_a_word_opening_a_line_is_not_a_name():
+    """Line breaks end sentences: a heading-like first line does not make its words names."""
+    assert unknown_specifics("A quick question\nSalaries of ML engineers?", {"ml"}) == []
