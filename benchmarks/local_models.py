@@ -4,7 +4,8 @@ Run: `python -m benchmarks.local_models [--models smollm2-135m,qwen2.5-0.5b] [--
 Each (model, threads) pair runs in its own process through `rag.llm.local.LocalLLM`, so its RSS
 is its own. Ten fixed prompts shaped like the real one (the system prompt of `rag.prompt`, three
 or four facts copied from the corpus, a question) are answered with max_tokens=120 after one
-warm-up. Prints a markdown table with the load average before and after (the figures mean little
+warm-up; then each prompt is asked the coverage check (`rag.prompt.CHECK`) and answered, timing
+the check and the answer's first token after it. Prints a markdown table with the load average before and after (the figures mean little
 on a busy machine) and JSON with --json. GGUFs that need assembling are assembled first, untimed.
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.llm.base import Message
-from rag.prompt import SYSTEM
+from rag.prompt import CHECK, SYSTEM
 
 MAX_TOKENS = 120
 MODELS = ["smollm2-135m", "gemma3-270m", "qwen2.5-0.5b", "qwen2.5-1.5b"]
@@ -211,6 +212,18 @@ def measure(name: str, path: Path, threads: int) -> dict[str, Any]:
         ttft.append(first if first is not None else total[-1])
         tokens.append(len(pieces))
         replies.append("".join(pieces))
+    # The coverage check as the assistant asks it: the same prompt plus one line, then the answer,
+    # whose shared prefix llama.cpp has just read.
+    check, ttft_after_check = [], []
+    for question, facts in PROMPTS:
+        prompt = messages(question, facts)
+        asked = [prompt[0], {"role": "user", "content": f"{prompt[1]['content']}\n\n{CHECK}"}]
+        started = time.perf_counter()
+        llm.yes_probability(asked)
+        check.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        next(iter(llm.stream(prompt, max_tokens=MAX_TOKENS)), None)
+        ttft_after_check.append(time.perf_counter() - started)
     return {
         "model": name,
         "threads": threads,
@@ -226,6 +239,8 @@ def measure(name: str, path: Path, threads: int) -> dict[str, Any]:
             for n, t, f in zip(tokens, total, ttft, strict=True)
             if n > 1 and t > f
         ),
+        "check_s": statistics.median(check),
+        "ttft_after_check_s": statistics.median(ttft_after_check),
         "ttft_all_s": ttft,
         "total_all_s": total,
         "replies": replies,
@@ -280,14 +295,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         "| model | threads | load s | RSS after load MB | peak RSS MB | first token s "
-        "| total s | tokens | tokens/s |"
+        "| total s | tokens | tokens/s | check s | first token after the check s |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
             f"| {r['model']} | {r['threads']} | {r['load_s']:.2f} | {r['rss_after_load_mb']:.0f} "
             f"| {r['peak_rss_mb']:.0f} | {r['ttft_s']:.2f} | {r['total_s']:.2f} "
-            f"| {r['tokens']:.0f} | {r['tokens_per_s']:.1f} |"
+            f"| {r['tokens']:.0f} | {r['tokens_per_s']:.1f} | {r['check_s']:.2f} "
+            f"| {r['ttft_after_check_s']:.2f} |"
         )
 
 

@@ -17,8 +17,8 @@ from rag.config import Settings, get_settings
 from rag.embedding import Embedder
 from rag.errors import InvalidQuestionError
 from rag.evidence import Evidence, candidate_sentences, select_evidence
-from rag.llm.base import LLM, build_llm
-from rag.prompt import build_messages
+from rag.llm.base import LLM, build_llm, llm_coverage_floor
+from rag.prompt import build_check_messages, build_messages
 from rag.retrieve import Hit, HybridRetriever
 from rag.rewrite import last_user_question, rule_rewrite, standalone_question
 from rag.schemas import Answer, DocumentInfo, FallbackReason, Passage, Turn
@@ -125,11 +125,21 @@ class Assistant:
         rewritten = standalone if standalone != question else None
         backend = llm.name if llm else "none"
         evidence = select_evidence(candidates, limit=EVIDENCE_SENTENCES)
+        message = None
         if not coverage.covered:
-            partial = coverage.decision == "partial"
             message = coverage_check.refusal_message(
-                sorted(set(index.titles.values())), coverage.missing, partial
+                sorted(set(index.titles.values())), coverage.missing, coverage.partial
             )
+        elif llm is not None and (floor := llm_coverage_floor(self.settings, llm)) > 0:
+            # The model's own reading of the evidence: the coverage features miss much of what a
+            # question asks that the evidence does not hold ("the starting salary of a junior...").
+            checked_at = time.perf_counter()
+            says_yes = llm.yes_probability(build_check_messages(standalone, evidence))
+            timings["check"] = _ms(checked_at)
+            if says_yes is not None and says_yes < floor:
+                message = coverage_check.UNSURE
+        if message is not None:
+            partial = coverage.partial or coverage.covered
             quoted, citations = compose([], evidence) if partial else ("", [])
             timings.update(generate=0.0, verify=0.0, total=_ms(started))
             yield Answer(
@@ -140,7 +150,7 @@ class Assistant:
                 timings_ms=timings,
                 standalone_question=rewritten,
                 backend=backend,
-                coverage=coverage.decision,
+                coverage="partial" if partial else "decline",
                 fallback=fallback,
             )
             return

@@ -112,6 +112,15 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(default=None, repr=False)
     llm_timeout_s: float = 30.0
     max_tokens: int = Field(default=120, ge=16, le=1024)
+    llm_coverage_floor: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Below this probability of the model's 'Yes, the facts answer the question', an answer "
+            "becomes a partial one (default: per model, see docs/answering.md; 0 turns it off)."
+        ),
+    )
     llm_threads: int | None = Field(
         default=None, description="CPU threads for the local LLM (default 1: see rag/llm/local.py)."
     )

@@ -66,6 +66,10 @@ class Coverage:
     def covered(self) -> bool:
         return self.decision == "answer"
 
+    @property
+    def partial(self) -> bool:
+        return self.decision == "partial"
+
 
 @dataclass(frozen=True)
 class CoverageModel:
@@ -178,6 +182,11 @@ def assess(
     else:
         decision = "decline"
     return Coverage(decision, round(probability, 4), tuple(missing), values)
+
+
+# When the model configured to answer reads the evidence as not answering the question: said as a
+# doubt, since neither it nor the coverage model is certain.
+UNSURE = "The guides may not answer exactly that. What they do say:"
 
 
 def refusal_message(titles: list[str], missing: tuple[str, ...] = (), partial: bool = False) -> str:

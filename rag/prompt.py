@@ -18,9 +18,20 @@ SYSTEM = (
 )
 
 
+# Asked before the answer is written, as the same prompt with this line added: a model then
+# reuses the shared prefix's computation for the answer, so the check costs about one token.
+CHECK = "Do the facts answer the question? Reply Yes or No."
+
+
 def build_messages(question: str, evidence: list[Evidence]) -> list[Message]:
     facts = "\n".join(f"[{i}] {normalise_space(ev.text)}" for i, ev in enumerate(evidence, start=1))
     return [
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": f"Facts:\n{facts}\n\nQuestion: {question}"},
     ]
+
+
+def build_check_messages(question: str, evidence: list[Evidence]) -> list[Message]:
+    """The answering prompt asking first whether the facts answer the question at all."""
+    system, user = build_messages(question, evidence)
+    return [system, {"role": "user", "content": f"{user['content']}\n\n{CHECK}"}]

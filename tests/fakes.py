@@ -42,9 +42,24 @@ class ScriptedLLM:
 
     name = "scripted"
 
-    def __init__(self, reply: str | Callable[[list[Message]], str] = "") -> None:
+    def __init__(
+        self,
+        reply: str | Callable[[list[Message]], str] = "",
+        *,
+        says_yes: float | None = None,
+        coverage_floor: float = 0.0,
+    ) -> None:
+        """`says_yes`: its probability of "Yes" to the coverage check, asked when
+        `coverage_floor` is above 0."""
         self._reply = reply
+        self._says_yes = says_yes
+        self.coverage_floor = coverage_floor
         self.prompts: list[list[Message]] = []
+        self.checks: list[list[Message]] = []
+
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        self.checks.append(messages)
+        return self._says_yes
 
     def stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
         self.prompts.append(messages)

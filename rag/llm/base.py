@@ -22,8 +22,16 @@ class LLM(Protocol):
     """
 
     name: str
+    # Below this probability of "Yes" to `rag.prompt.CHECK`, the model's own reading of the
+    # evidence says it does not answer the question; 0 where the model's reading is not trusted.
+    coverage_floor: float
 
     def stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]: ...
+
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        """P("Yes") / (P("Yes") + P("No")) for the reply's first token; None when the backend
+        cannot tell (a server that gives no log-probabilities and replied neither)."""
+        ...
 
     def ready(self) -> bool: ...
 
@@ -31,6 +39,21 @@ class LLM(Protocol):
 def complete(llm: LLM, messages: list[Message], *, max_tokens: int) -> str:
     """The whole reply of `llm` as one string."""
     return "".join(llm.stream(messages, max_tokens=max_tokens))
+
+
+def yes_share(probabilities: dict[str, float]) -> float | None:
+    """P(yes) / (P(yes) + P(no)) from first-token probabilities keyed by token text (any case,
+    spaces around); None when neither word is among them."""
+    yes = sum(p for token, p in probabilities.items() if token.strip().lower() == "yes")
+    no = sum(p for token, p in probabilities.items() if token.strip().lower() == "no")
+    return yes / (yes + no) if yes + no > 0 else None
+
+
+def llm_coverage_floor(settings: Settings, llm: LLM) -> float:
+    """The configured floor for the model's own check (`Settings.llm_coverage_floor`), else the
+    backend's own default."""
+    floor = settings.llm_coverage_floor
+    return llm.coverage_floor if floor is None else floor
 
 
 def build_llm(settings: Settings, backend: str | None = None) -> LLM | None:

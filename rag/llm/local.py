@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rag.config import Settings
 from rag.errors import LLMUnavailableError
-from rag.llm.base import Message
+from rag.llm.base import Message, yes_share
 from rag.llm.models import local_model, model_path
 
 __all__ = ["LocalLLM", "gemma_prompt", "model_path"]
@@ -53,7 +55,9 @@ class LocalLLM:
         from llama_cpp import Llama
 
         self.name = f"local:{name}"
-        self._chat_template = local_model(name).chat_template
+        model = local_model(name)
+        self._chat_template = model.chat_template
+        self.coverage_floor = model.coverage_floor
         n_threads = threads or DEFAULT_THREADS
         self._lock = threading.Lock()
         try:
@@ -75,6 +79,32 @@ class LocalLLM:
 
     def ready(self) -> bool:
         return True
+
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        first: list[Any] = []
+
+        def keep_first_logits(input_ids: Any, scores: Any) -> Any:
+            if not first:
+                first.append(scores.copy())
+            return scores
+
+        # A logits processor sees the next token's logits without `logits_all`, which would hold
+        # every position's logits (gigabytes at this vocabulary and context).
+        options: dict[str, Any] = dict(
+            max_tokens=1, temperature=0.0, logits_processor=[keep_first_logits]
+        )
+        with self._lock:
+            if self._chat_template:
+                self._llama.create_chat_completion(messages=list(messages), **options)
+            else:
+                self._llama.create_completion(gemma_prompt(messages), **options)
+            words = {w: self._first_token(w) for w in ("Yes", "yes", "No", "no")}
+        logits = first[0]
+        shifted = np.exp(logits - logits.max())
+        return yes_share({w: float(shifted[t]) / float(shifted.sum()) for w, t in words.items()})
+
+    def _first_token(self, word: str) -> int:
+        return int(self._llama.tokenize(word.encode(), add_bos=False, special=False)[0])
 
     def stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
         with self._lock:

@@ -8,14 +8,18 @@ raises `LLMUnavailableError`, so callers can fall back or report it plainly; it 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from typing import Any
 
 from rag.config import Settings
 from rag.errors import LLMUnavailableError
-from rag.llm.base import Message
+from rag.llm.base import Message, yes_share
 
+# A server's model is taken to be at least as capable as the packaged Qwen2.5-1.5B, whose check
+# is trusted below even odds (docs/answering.md); CAREER_RAG_LLM_COVERAGE_FLOOR overrides it.
+COVERAGE_FLOOR = 0.5
 # Connecting to a server that is up takes milliseconds; a refused or black-holed connection
 # should not eat the whole budget.
 CONNECT_TIMEOUT_S = 5.0
@@ -28,6 +32,7 @@ class OpenAICompatLLM:
         import openai
 
         self.name = f"openai:{model}"
+        self.coverage_floor = COVERAGE_FLOOR
         self._model = model
         self._openai = openai
         self._timeout_s = timeout_s
@@ -55,7 +60,28 @@ class OpenAICompatLLM:
             return False
         return True
 
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        # Streamed like an answer, so the same deadline bounds a server that trickles.
+        first = None
+        text = ""
+        for chunk in self._chunks(messages, max_tokens=1, logprobs=True, top_logprobs=20):
+            choice = chunk.choices[0] if chunk.choices else None
+            if choice is not None and choice.logprobs and choice.logprobs.content and not first:
+                first = choice.logprobs.content[0]
+            if choice is not None and choice.delta.content:
+                text += choice.delta.content
+        if first is not None and first.top_logprobs:
+            return yes_share({t.token: math.exp(t.logprob) for t in first.top_logprobs})
+        # A server that gives no log-probabilities (some Ollama versions): the reply's word.
+        return yes_share({text: 1.0})
+
     def stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
+        for chunk in self._chunks(messages, max_tokens=max_tokens):
+            if chunk.choices and chunk.choices[0].delta.content:
+                yield chunk.choices[0].delta.content
+
+    def _chunks(self, messages: list[Message], *, max_tokens: int, **options: Any) -> Iterator[Any]:
+        """The reply's chat-completion chunks, within `timeout_s` in all."""
         deadline = time.monotonic() + self._timeout_s
         stream: Any = None
         try:
@@ -65,6 +91,7 @@ class OpenAICompatLLM:
                 max_tokens=max_tokens,
                 temperature=0.0,
                 stream=True,
+                **options,
             )
             chunks = 0
             for chunk in stream:
@@ -73,8 +100,7 @@ class OpenAICompatLLM:
                     raise LLMUnavailableError(
                         f"the LLM server did not finish its reply within {self._timeout_s:g} s"
                     )
-                if chunk.choices and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+                yield chunk
             if chunks == 0:
                 raise LLMUnavailableError("the LLM server's reply held no chat-completion chunk")
         except LLMUnavailableError:

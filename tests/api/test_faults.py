@@ -38,6 +38,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from rag.config import Settings
 from rag.errors import LLMUnavailableError
+from rag.llm.base import Message
 from rag.llm.openai_compat import OpenAICompatLLM
 from tests.api.conftest import REAL_ADMIN_TOKEN, FakeAssistant, LiveServer
 from tests.api.sse import sse_json
@@ -510,17 +511,24 @@ def test_openai_backend_raises_llm_unavailable_in_bounded_time(mode: str) -> Non
         fake.stop()
     fake.mode = mode
     llm = OpenAICompatLLM(fake.url, "fake", None, timeout_s=LLM_TIMEOUT_S)
+    hi: list[Message] = [{"role": "user", "content": "hi"}]
     started = time.monotonic()
     try:
         if mode == "ok":
-            assert "".join(llm.stream([{"role": "user", "content": "hi"}], max_tokens=16))
+            assert "".join(llm.stream(hi, max_tokens=16))
             assert llm.ready()
+            # No log-probabilities and a reply that is neither yes nor no: no verdict.
+            assert llm.yes_probability(hi) is None
         else:
             with pytest.raises(LLMUnavailableError):
-                "".join(llm.stream([{"role": "user", "content": "hi"}], max_tokens=16))
+                "".join(llm.stream(hi, max_tokens=16))
+            checked_at = time.monotonic()
+            with pytest.raises(LLMUnavailableError):  # the coverage check is bounded the same way
+                llm.yes_probability(hi)
+            assert time.monotonic() - checked_at < 2 * LLM_TIMEOUT_S + 2
     finally:
         fake.stop()
-    assert time.monotonic() - started < 2 * LLM_TIMEOUT_S + 2
+    assert time.monotonic() - started < 4 * LLM_TIMEOUT_S + 4
 
 
 @pytest.mark.real

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from rag.coverage import UNSURE
 from rag.errors import IndexNotReadyError, InvalidQuestionError
+from rag.prompt import CHECK
 from rag.schemas import Answer, Turn
 from tests.fakes import ScriptedLLM
 from tests.rag.conftest import chunk_texts, fake_assistant
@@ -94,6 +96,49 @@ def test_a_partial_answer_never_repeats_words_the_guides_lack(fake_index):
     assert answer.coverage == "partial"
     assert answer.answer.startswith("The guides don't mention the names you ask about.")
     assert "HACKED" not in answer.answer and "Germany" not in answer.answer
+
+
+SALARY = "What is the average salary of an AI engineer?"
+
+
+def test_an_answer_the_model_reads_as_not_in_the_evidence_becomes_a_partial_one(fake_index):
+    """A question the coverage features let through, but the configured model says the facts do
+    not answer: the reader is told so, and gets the quotes, not a model-written answer."""
+    llm = ScriptedLLM("AI engineers earn £75k.", says_yes=0.2, coverage_floor=0.5)
+    answer = fake_assistant(fake_index, llm).ask(SALARY)
+    assert llm.checks and llm.checks[0][-1]["content"].endswith(CHECK)
+    assert not llm.prompts, "no answer is written once the model doubts the evidence"
+    assert answer.refused and answer.coverage == "partial"
+    assert answer.answer.startswith(UNSURE)
+    texts = chunk_texts(fake_index[0])
+    assert answer.citations and all(c.quote in texts[c.chunk_id] for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("says_yes", "model_floor", "setting", "checked", "answered"),
+    [
+        (0.9, 0.5, None, True, True),  # the model reads the facts as answering
+        (None, 0.5, None, True, True),  # it cannot tell: the coverage model's decision stands
+        (0.2, 0.0, None, False, True),  # a model whose reading is not trusted is never asked
+        (0.2, 0.5, 0.0, False, True),  # the setting turns the check off
+        (0.4, 0.0, 0.5, True, False),  # ...or on, for any model
+        (0.4, 0.5, 0.3, True, True),  # ...or moves the floor
+    ],
+)
+def test_the_models_check_and_its_floor(
+    fake_index, says_yes, model_floor, setting, checked, answered
+):
+    llm = ScriptedLLM("AI engineers earn £75k.", says_yes=says_yes, coverage_floor=model_floor)
+    answer = fake_assistant(fake_index, llm, llm_coverage_floor=setting).ask(SALARY)
+    assert bool(llm.checks) is checked
+    assert (answer.coverage == "answer") is answered
+    assert bool(llm.prompts) is answered
+
+
+def test_the_model_is_not_asked_to_check_what_coverage_already_declined(fake_index):
+    llm = ScriptedLLM("Canberra.", says_yes=0.9, coverage_floor=0.5)
+    answer = fake_assistant(fake_index, llm).ask("What is the capital of Australia?")
+    assert answer.coverage == "decline" and not llm.checks
 
 
 def test_follow_up_is_rewritten_before_retrieval(fake_index):

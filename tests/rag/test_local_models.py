@@ -174,10 +174,11 @@ def test_an_unknown_model_name_lists_the_choices() -> None:
 
 
 @pytest.mark.real
-def test_the_packaged_qwen_0_5b_assembles_and_answers(tmp_path: Path) -> None:
+def test_the_packaged_qwen_0_5b_assembles_answers_and_checks_facts(tmp_path: Path) -> None:
     """The installed parts give the pinned GGUF, which loads with its chat template and replies."""
     from rag.llm.base import complete
     from rag.llm.local import LocalLLM
+    from rag.prompt import CHECK
 
     path = QWEN_05B.assemble(tmp_path, progress=False)
     assert path.stat().st_size == QWEN_05B.size
@@ -197,4 +198,28 @@ def test_the_packaged_qwen_0_5b_assembles_and_answers(tmp_path: Path) -> None:
         max_tokens=24,
     )
     assert "Python" in reply
+    # Its reading of whether facts answer a question: a probability, higher for the question the
+    # fact answers than for ones it does not.
+    fact = "Python remains the most important programming language for AI engineers."
+    says_yes = {
+        question: llm.yes_probability(
+            [{"role": "user", "content": f"Facts:\n[1] {fact}\n\nQuestion: {question}\n\n{CHECK}"}]
+        )
+        for question in (
+            "Which programming language matters most for AI engineers?",
+            "What is the capital of France?",
+            "How much do ML engineers earn in Germany?",
+        )
+    }
+    answered, *not_answered = says_yes.values()
+    assert all(p is not None and 0 < p < 1 for p in says_yes.values()), says_yes
+    assert answered > max(not_answered), says_yes  # type: ignore[operator]
     path.unlink()  # half a gigabyte: pytest keeps the last few tmp dirs
+
+
+def test_the_check_reads_yes_against_no_whatever_the_case_and_spacing() -> None:
+    from rag.llm.base import yes_share
+
+    assert yes_share({"Yes": 0.6, " yes": 0.1, "No": 0.2, "The": 0.1}) == pytest.approx(0.7 / 0.9)
+    assert yes_share({" NO ": 1.0}) == 0.0
+    assert yes_share({"The": 0.9, "Maybe": 0.1}) is None  # neither word: no verdict

@@ -12,8 +12,10 @@ import httpx
 import pytest
 
 from rag.assistant import Assistant
+from rag.llm.base import Message
 from rag.llm.local import LocalLLM, model_path
 from rag.llm.openai_compat import OpenAICompatLLM
+from rag.prompt import CHECK, SYSTEM
 from rag.schemas import Answer
 from tests.fakes import ScriptedLLM
 from tests.processes import free_port, stop
@@ -85,7 +87,10 @@ def test_openai_compatible_server_answers_with_a_valid_citation(
 ):
     llm = OpenAICompatLLM(llama_server, "career-test", api_key=None, timeout_s=60)
     assert llm.ready()
-    assistant = Assistant.from_settings(real_index, embedder=real_embedder, llm=llm)
+    # The served model is SmolLM2, whose reading of whether facts answer is not trusted (its
+    # floor is 0 in process); a server's default floor assumes a capable model.
+    settings = real_index.model_copy(update={"llm_coverage_floor": 0.0})
+    assistant = Assistant.from_settings(settings, embedder=real_embedder, llm=llm)
     items = list(assistant.stream("What does an AI engineer do compared to an ML engineer?"))
     answer = items[-1]
     assert isinstance(answer, Answer)
@@ -93,6 +98,23 @@ def test_openai_compatible_server_answers_with_a_valid_citation(
     assert answer.backend == "openai:career-test"
     assert not answer.refused
     assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(real_index))
+
+
+def test_a_server_reads_whether_facts_answer_as_the_same_model_does_in_process(
+    llama_server, local_llm
+):
+    """The check's probability comes from the server's log-probabilities, and matches the
+    in-process reading of the same model and prompt."""
+    server = OpenAICompatLLM(llama_server, "career-test", api_key=None, timeout_s=60)
+    fact = "Python remains the most important programming language for AI engineers."
+    messages: list[Message] = [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Facts:\n[1] {fact}\n\nQuestion: Which language?\n\n{CHECK}"},
+    ]
+    over_http, in_process = server.yes_probability(messages), local_llm.yes_probability(messages)
+    assert over_http is not None and in_process is not None
+    assert 0 < over_http < 1, "a probability, not the reply's word read as 0 or 1"
+    assert abs(over_http - in_process) < 0.02
 
 
 def test_unreachable_server_is_reported_not_hung(real_index):
