@@ -128,7 +128,7 @@ class Assistant:
         message = None
         if not coverage.covered:
             message = coverage_check.refusal_message(
-                sorted(set(index.titles.values())), coverage.missing, coverage.partial
+                sorted(set(index.titles.values())), coverage.missing, coverage.decision == "partial"
             )
         elif llm is not None and (floor := llm_coverage_floor(self.settings, llm)) > 0:
             # The model's own reading of the evidence: the coverage features miss much of what a
@@ -139,7 +139,8 @@ class Assistant:
             if says_yes is not None and says_yes < floor:
                 message = coverage_check.UNSURE
         if message is not None:
-            partial = coverage.partial or coverage.covered
+            # Only a decline comes without quotes: the model's doubt keeps them, as a partial does.
+            partial = coverage.decision != "decline"
             quoted, citations = compose([], evidence) if partial else ("", [])
             timings.update(generate=0.0, verify=0.0, total=_ms(started))
             yield Answer(

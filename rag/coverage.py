@@ -66,10 +66,6 @@ class Coverage:
     def covered(self) -> bool:
         return self.decision == "answer"
 
-    @property
-    def partial(self) -> bool:
-        return self.decision == "partial"
-
 
 @dataclass(frozen=True)
 class CoverageModel:
