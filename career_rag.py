@@ -48,7 +48,7 @@ examples:
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
     parser = argparse.ArgumentParser(
         prog="career-rag",
-        description="Grounded Q&A over the AI-engineer vs ML-engineer career guides.",
+        description="Grounded Q&A over a corpus of career guides, with citations.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

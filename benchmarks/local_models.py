@@ -5,8 +5,9 @@ Each (model, threads) pair runs in its own process through `rag.llm.local.LocalL
 is its own. Ten fixed prompts shaped like the real one (the system prompt of `rag.prompt`, three
 or four facts copied from the corpus, a question) are answered with max_tokens=120 after one
 warm-up; then each prompt is asked the coverage check (`rag.prompt.CHECK`) and answered, timing
-the check and the answer's first token after it. Prints a markdown table with the load average before and after (the figures mean little
-on a busy machine) and JSON with --json. GGUFs that need assembling are assembled first, untimed.
+the check and the answer's first token after it. Prints a markdown table with the load average
+before and after (the figures mean little on a busy machine) and JSON with --json. GGUFs that
+need assembling are assembled first, untimed.
 """
 
 from __future__ import annotations

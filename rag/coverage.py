@@ -32,10 +32,14 @@ from rag.text import STOPWORDS, content_terms, numbers, proper_names, split_sent
 MODEL_PATH = Path(__file__).resolve().parent / "coverage_model.json"
 EVIDENCE_DEPTH = 5  # how many of the best evidence sentences the features look at
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-# Asking for a figure: only evidence holding a figure can answer ("figure out" is a verb).
+# Asking for a figure: only evidence holding a figure can answer. "share", "figure", "number" and
+# "statistics" also name other things ("the roles share tools", "good with numbers", "loves
+# statistics", "figure out"), so they count only as what is asked for: after "what", "which" or
+# "the", or before "of", "on", "for" or "about".
+_FIGURE_NOUN = r"(?:shares?|figures?|numbers?|statistics?)"
 _ASKS_FOR_FIGURE = re.compile(
-    r"\b(?:percentage|proportion|share|ratio|how many|how much|statistics?|figures?(?! out\b)"
-    r"|numbers?)\b",
+    rf"\b(?:how (?:much|many)|percentages?|proportions?|ratios?"
+    rf"|(?:what|which|the) {_FIGURE_NOUN}|{_FIGURE_NOUN} (?:of|on|for|about))\b",
     re.IGNORECASE,
 )
 
@@ -105,8 +109,8 @@ def _without_address(sentence: str) -> str:
 
 
 # Two-letter initialisms are too short for `proper_names`, but after "the" they name a place or
-# body ("the US", "the EU"), never "OK" or "us".
-_THE_INITIALISM = re.compile(r"\bthe ([A-Z]{2})\b")
+# body ("the US", "The EU"), never "OK" or "us".
+_THE_INITIALISM = re.compile(r"\b[Tt]he ([A-Z]{2})\b")
 
 
 def unknown_specifics(question: str, vocabulary: Container[str]) -> list[str]:

@@ -65,11 +65,12 @@ class OpenAICompatLLM:
         first = None
         text = ""
         for chunk in self._chunks(messages, max_tokens=1, logprobs=True, top_logprobs=20):
-            choice = chunk.choices[0] if chunk.choices else None
-            if choice is not None and choice.logprobs and choice.logprobs.content and not first:
+            if not chunk.choices:
+                continue
+            choice = chunk.choices[0]
+            if first is None and choice.logprobs and choice.logprobs.content:
                 first = choice.logprobs.content[0]
-            if choice is not None and choice.delta.content:
-                text += choice.delta.content
+            text += choice.delta.content or ""
         if first is not None and first.top_logprobs:
             return yes_share({t.token: math.exp(t.logprob) for t in first.top_logprobs})
         # A server that gives no log-probabilities (some Ollama versions): the reply's word.
