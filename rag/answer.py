@@ -28,9 +28,19 @@ def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[
     for ev in evidence:
         if len(sentences) >= TARGET_SENTENCES:
             break
-        if id(ev) not in cited:
+        if id(ev) in cited:
+            continue
+        cited.add(id(ev))
+        quote = _quote(ev)
+        shown = [_quote(s.evidence) if s.quoted else "" for s in sentences]
+        if any(quote in other for other in shown):
+            continue  # already shown as the antecedent of another quote
+        # A pronoun sentence quoted with its antecedent takes the place of that antecedent's quote.
+        within = next((i for i, other in enumerate(shown) if other and other in quote), None)
+        if within is None:
             sentences.append(Supported(ev.text, ev, quoted=True))
-            cited.add(id(ev))
+        else:
+            sentences[within] = Supported(ev.text, ev, quoted=True)
 
     citations: list[Citation] = []
     number_of: dict[tuple[str, str], int] = {}
@@ -39,7 +49,7 @@ def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[
         ev = sentence.evidence
         key = (ev.chunk.chunk_id, ev.text)
         table_line = is_table_line(ev)
-        quote = ev.text if table_line else with_antecedent(ev)
+        quote = _quote(ev)
         if key not in number_of:
             number_of[key] = len(citations) + 1
             citations.append(
@@ -60,6 +70,11 @@ def compose(kept: list[Supported], evidence: list[Evidence]) -> tuple[str, list[
             text += "."
         parts.append(f"{text} [{number_of[key]}]")
     return " ".join(parts), citations
+
+
+def _quote(ev: Evidence) -> str:
+    """What is shown of `ev`: a table line as it is, a sentence with its antecedent."""
+    return ev.text if is_table_line(ev) else with_antecedent(ev)
 
 
 def is_table_line(ev: Evidence) -> bool:

@@ -97,8 +97,11 @@ def candidate_sentences(
         if hit.chunk.kind == "faq":
             boost += _faq_match(sentences, vectors, question_vector)
         for sentence, vector in evidence_units(hit.chunk.text, sentences, vectors):
-            if len(words(sentence)) < MIN_WORDS or sentence.rstrip().endswith("?"):
-                continue  # short headings and FAQ question lines are not claims
+            if len(words(sentence)) < MIN_WORDS or sentence.rstrip().endswith(("?", ":")):
+                # Short headings and FAQ question lines are not claims; a lead-in still ending
+                # in ":" is one whose items `evidence_units` could not join (whole paragraphs),
+                # and quoted alone it promises a list it does not show.
+                continue
             if any(sentence.strip() in h for h in headings):
                 continue  # a heading line repeated in the chunk text
             sentence = _QA_PREFIX.sub("", sentence)  # the rest is still verbatim chunk text

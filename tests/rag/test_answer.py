@@ -57,3 +57,22 @@ def test_a_pronoun_sentence_without_its_antecedent_in_the_chunk_is_not_evidence(
     ]
     chosen = select_evidence([evidence(s, chunk_text=text) for s in sentences], limit=3)
     assert [ev.text for ev in chosen] == sentences[1:]
+
+
+def test_a_sentence_is_not_quoted_again_as_the_antecedent_of_another():
+    text = "The ML Engineer is the specialist. They live in the math. Pay is high."
+    first, second, third = (
+        evidence(s, chunk_text=text)
+        for s in ["The ML Engineer is the specialist.", "They live in the math.", "Pay is high."]
+    )
+    answer, citations = compose([], [first, second, third])
+    assert answer.count("The ML Engineer is the specialist.") == 1
+    assert answer == (
+        "“The ML Engineer is the specialist. They live in the math.” [1] “Pay is high.” [2]"
+    )
+    assert [c.quote for c in citations] == [
+        "The ML Engineer is the specialist. They live in the math.",
+        "Pay is high.",
+    ]
+    answer, _ = compose([], [second, first, third])  # the antecedent comes second
+    assert answer.count("The ML Engineer is the specialist.") == 1

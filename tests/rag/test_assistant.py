@@ -212,3 +212,14 @@ def test_a_message_the_guides_cannot_answer_alone_is_read_after_the_previous_que
         "What does Levels.fyi say about the average salary"
     )
     assert "£105k" in answer.answer
+
+
+def test_a_lead_in_whose_items_could_not_join_it_is_not_evidence(fake_index):
+    """ "...must have some common skills:" is followed by whole paragraphs, too long to join as
+    its items; quoted alone it would promise a list it does not show."""
+    assistant = fake_assistant(fake_index)
+    question = "Which common skills must both AI and ML engineers have?"
+    _, hits, candidates = assistant.evidence_for(question)
+    assert any("they should and must have some common skills:" in h.chunk.text for h in hits)
+    assert candidates
+    assert not any(ev.text.rstrip().endswith(":") for ev in candidates)
