@@ -169,9 +169,10 @@ def select_evidence(
 ) -> list[Evidence]:
     """The best `limit` sentences, at most `per_chunk` from one chunk, with each article that has
     a close-to-best sentence represented (so disagreeing sources are all seen), in score order."""
-    # A sentence opening with a pronoun whose antecedent lies outside its chunk cannot be quoted
-    # so that it reads right ("This deployment phase..." first in its chunk).
-    candidates = [ev for ev in candidates if not ANAPHORA.match(ev.text) or antecedent(ev)]
+    # A sentence opening with a pronoun cannot be quoted so that it reads right when its quote,
+    # antecedent included, still opens with one: the antecedent lies outside its chunk ("This
+    # deployment phase..." first in its chunk) or more than MAX_ANTECEDENT sentences back.
+    candidates = [ev for ev in candidates if not ANAPHORA.match(with_antecedent(ev))]
     if not candidates:
         return []
     chosen: list[Evidence] = []

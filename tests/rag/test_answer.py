@@ -76,3 +76,17 @@ def test_a_sentence_is_not_quoted_again_as_the_antecedent_of_another():
     ]
     answer, _ = compose([], [second, first, third])  # the antecedent comes second
     assert answer.count("The ML Engineer is the specialist.") == 1
+
+
+def test_a_pronoun_sentence_whose_antecedent_is_too_far_back_is_not_evidence():
+    """Quoted with the three sentences before it, it would still open with "They"."""
+    sentences = [
+        "AI engineers build products.",
+        "They design systems.",
+        "They integrate models.",
+        "They build pipelines.",
+        "They develop agents.",
+    ]
+    text = " ".join(sentences)
+    chosen = select_evidence([evidence(s, chunk_text=text) for s in sentences], 5, per_chunk=5)
+    assert [ev.text for ev in chosen] == sentences[:4]
