@@ -23,8 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag.llm.base import Message
-from rag.prompt import CHECK, SYSTEM
+from rag.prompt import prompt_messages, with_check
 
 MAX_TOKENS = 120
 MODELS = ["smollm2-135m", "gemma3-270m", "qwen2.5-0.5b", "qwen2.5-1.5b"]
@@ -174,14 +173,6 @@ PROMPTS: list[tuple[str, list[str]]] = [
 ]
 
 
-def messages(question: str, facts: list[str]) -> list[Message]:
-    numbered = "\n".join(f"[{i}] {fact}" for i, fact in enumerate(facts, start=1))
-    return [
-        {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"Facts:\n{numbered}\n\nQuestion: {question}"},
-    ]
-
-
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -203,7 +194,7 @@ def measure(name: str, path: Path, threads: int) -> dict[str, Any]:
         started = time.perf_counter()
         first: float | None = None
         pieces: list[str] = []
-        for piece in llm.stream(messages(question, facts), max_tokens=MAX_TOKENS):
+        for piece in llm.stream(prompt_messages(question, facts), max_tokens=MAX_TOKENS):
             if first is None:
                 first = time.perf_counter() - started
             pieces.append(piece)
@@ -217,10 +208,9 @@ def measure(name: str, path: Path, threads: int) -> dict[str, Any]:
     # whose shared prefix llama.cpp has just read.
     check, ttft_after_check = [], []
     for question, facts in PROMPTS:
-        prompt = messages(question, facts)
-        asked = [prompt[0], {"role": "user", "content": f"{prompt[1]['content']}\n\n{CHECK}"}]
+        prompt = prompt_messages(question, facts)
         started = time.perf_counter()
-        llm.yes_probability(asked)
+        llm.yes_probability(with_check(prompt))
         check.append(time.perf_counter() - started)
         started = time.perf_counter()
         next(iter(llm.stream(prompt, max_tokens=MAX_TOKENS)), None)

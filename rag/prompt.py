@@ -24,14 +24,24 @@ CHECK = "Do the facts answer the question? Reply Yes or No."
 
 
 def build_messages(question: str, evidence: list[Evidence]) -> list[Message]:
-    facts = "\n".join(f"[{i}] {normalise_space(ev.text)}" for i, ev in enumerate(evidence, start=1))
-    return [
-        {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"Facts:\n{facts}\n\nQuestion: {question}"},
-    ]
+    return prompt_messages(question, [normalise_space(ev.text) for ev in evidence])
 
 
 def build_check_messages(question: str, evidence: list[Evidence]) -> list[Message]:
     """The answering prompt asking first whether the facts answer the question at all."""
-    system, user = build_messages(question, evidence)
+    return with_check(build_messages(question, evidence))
+
+
+def prompt_messages(question: str, facts: list[str]) -> list[Message]:
+    """The answering prompt for facts given as text (`benchmarks.local_models` times it)."""
+    numbered = "\n".join(f"[{i}] {fact}" for i, fact in enumerate(facts, start=1))
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Facts:\n{numbered}\n\nQuestion: {question}"},
+    ]
+
+
+def with_check(messages: list[Message]) -> list[Message]:
+    """An answering prompt with the coverage check (`CHECK`) added after its question."""
+    system, user = messages
     return [system, {"role": "user", "content": f"{user['content']}\n\n{CHECK}"}]
