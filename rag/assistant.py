@@ -18,6 +18,7 @@ from rag.embedding import Embedder
 from rag.errors import InvalidQuestionError
 from rag.evidence import Evidence, candidate_sentences, select_evidence
 from rag.llm.base import LLM, build_llm, llm_coverage_floor
+from rag.overview import overview, sources_asked_about
 from rag.prompt import build_check_messages, build_messages
 from rag.retrieve import Hit, HybridRetriever
 from rag.rewrite import last_user_question, rule_rewrite, standalone_question
@@ -124,6 +125,22 @@ class Assistant:
         index = self.retriever.index
         rewritten = standalone if standalone != question else None
         backend = llm.name if llm else "none"
+        asked = sources_asked_about(question, index, last_user_question(history))
+        if asked is not None:  # about the guides themselves, not something in them
+            about = overview(asked, index, self.retriever)
+            timings.update(generate=0.0, verify=0.0, total=_ms(started))
+            yield Answer(
+                answer=about.text,
+                refused=False,
+                citations=about.citations,
+                retrieved=[Hit(chunk, 0.0).to_passage() for chunk in about.chunks],
+                timings_ms=timings,
+                standalone_question=None,  # the sources asked about, not a rewritten question
+                backend=backend,
+                coverage="answer",
+                fallback=fallback,
+            )
+            return
         evidence = select_evidence(candidates, limit=EVIDENCE_SENTENCES)
         message = None
         if not coverage.covered:

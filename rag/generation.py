@@ -150,6 +150,16 @@ class Generation:
         chunks = (Chunk(*r[1:]) for r in self._rows("chunk_id", list(chunk_ids)))
         return {c.chunk_id: c for c in chunks}
 
+    def by_docs(self, doc_ids: Iterable[str]) -> dict[str, list[Chunk]]:
+        """doc_id -> its chunks in this generation, in article order."""
+        out: dict[str, list[Chunk]] = {}
+        for r in self._rows("doc_id", list(doc_ids)):
+            chunk = Chunk(*r[1:])
+            out.setdefault(chunk.doc_id, []).append(chunk)
+        for chunks in out.values():
+            chunks.sort(key=lambda c: c.position)
+        return out
+
     def by_text_hashes(self, hashes: Iterable[str]) -> dict[str, list[Chunk]]:
         """text hash -> this generation's chunks with that text (equal texts share sentences)."""
         out: dict[str, list[Chunk]] = {}

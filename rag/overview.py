@@ -1,0 +1,160 @@
+"""Questions about the guides themselves: which there are, who wrote one, what one covers.
+
+"Who is Egor Howell?", "Summarise the Big Blue article" and "Which articles do you have?" ask
+about a source, not about something in it. Their words are a source's own title or publisher
+words and words for a text and its authorship, and no passage states the answer: retrieval finds
+whatever shares a word, and coverage declines. Such a question is answered from the index's
+manifest (titles, publishers) and the article's own headings and opening sentences, quoted and
+cited like any evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.evidence import ANAPHORA, MIN_WORDS
+from rag.generation import Chunk
+from rag.retrieve import ChunkIndex, HybridRetriever
+from rag.schemas import Citation
+from rag.text import content_terms, stem, words
+
+# Words for a text, its parts and its authorship. With a source's own naming words and stop
+# words, they are all a question about the source itself is made of. General English, not this
+# corpus's: a word that could name what a passage talks about ("salary", "skills") is not here.
+ABOUT_A_TEXT = frozenset(
+    content_terms(
+        "article guide post blog newsletter lesson piece page source document text read "
+        "cover covered summary summarise summarize overview outline gist describe content topic "
+        "section chapter part structure main point discuss include list available "
+        "author write wrote written writer publish published publisher"
+    )
+)
+# The nouns among them: with no source named, a question must name one of these to be about the
+# guides at all ("Which articles do you have?"); in the plural it asks about all of them.
+TEXT_NOUNS = frozenset(
+    content_terms("article guide post blog newsletter lesson piece source document text")
+)
+MAX_LISTED = 20  # articles a corpus overview names; the rest are counted
+MAX_HEADINGS = 12  # top-level headings an article's overview names
+OPENING_SENTENCES = 2  # of the article's own words, quoted: what it is about, in its voice
+MAX_DOCS = 3  # a question naming more sources than this is answered with the corpus list
+
+
+@dataclass(frozen=True)
+class Overview:
+    text: str
+    citations: list[Citation]
+    chunks: list[Chunk]  # the passages it quotes from, for `Answer.retrieved`
+
+
+def sources_asked_about(
+    question: str, index: ChunkIndex, previous: str | None = None
+) -> list[str] | None:
+    """The doc_ids whose overview answers `question`, every article's for a question about the
+    guides as a whole; None when it asks about something in them. A question naming no source
+    ("Who wrote it?") is about the sources the `previous` question named, if it named any."""
+    terms = content_terms(question)
+    named = index.named_sources(question)
+    naming = {w for doc in named for w in index.source_words.get(doc, ())}
+    if not terms or terms - naming - ABOUT_A_TEXT:
+        return None
+    plural = any(w.endswith("s") and stem(w) in TEXT_NOUNS for w in words(question))
+    if not named and not terms & TEXT_NOUNS and previous:
+        named = index.named_sources(previous)
+    if named and not plural and len(named) <= MAX_DOCS:
+        return sorted(named, key=lambda doc: index.titles.get(doc, doc))
+    if named or terms & TEXT_NOUNS:
+        return sorted(index.titles, key=lambda doc: index.titles[doc])
+    return None
+
+
+def overview(doc_ids: list[str], index: ChunkIndex, retriever: HybridRetriever) -> Overview:
+    """The answer to a question about these articles: for a few, each one's title, publisher,
+    headings and opening sentences (quoted, cited); for more, the list of titles."""
+    if len(doc_ids) > MAX_DOCS or len(doc_ids) == len(index.titles) > 1:
+        return Overview(_corpus_list(doc_ids, index), [], [])
+    parts: list[str] = []
+    citations: list[Citation] = []
+    quoted_chunks: list[Chunk] = []
+    assert index.generation is not None
+    for doc in doc_ids:
+        chunks = index.generation.by_docs([doc]).get(doc, [])
+        if not chunks:
+            continue
+        lines = [_name(doc, index)]
+        headings = _headings(chunks)
+        if headings:
+            more = len(headings) - MAX_HEADINGS
+            shown = "; ".join(headings[:MAX_HEADINGS]) + (f"; and {more} more" if more > 0 else "")
+            lines.append(f"Sections: {shown}.")
+        quotes = []
+        for chunk, sentence in _opening(chunks, retriever):
+            citations.append(
+                Citation(
+                    n=len(citations) + 1,
+                    doc_id=chunk.doc_id,
+                    title=chunk.title,
+                    chunk_id=chunk.chunk_id,
+                    section=chunk.section,
+                    quote=sentence,
+                )
+            )
+            quotes.append(f"“{sentence}” [{len(citations)}]")
+            if chunk not in quoted_chunks:
+                quoted_chunks.append(chunk)
+        if quotes:
+            lines.append("It opens: " + " ".join(quotes))
+        parts.append("\n".join(lines))
+    return Overview("\n\n".join(parts), citations, quoted_chunks)
+
+
+def _name(doc: str, index: ChunkIndex, listed: bool = False) -> str:
+    record = index.articles.get(doc)
+    title = index.titles.get(doc, doc)
+    publisher = record.publisher if record else None
+    if listed:
+        return f"{title} ({publisher})" if publisher else title
+    by = f"From: {publisher}" if publisher else "The article names no author or publisher."
+    return f"Title: {title}\n{by}"
+
+
+def _corpus_list(doc_ids: list[str], index: ChunkIndex) -> str:
+    lines = [f"The guides are {len(doc_ids)} article{'s' if len(doc_ids) != 1 else ''}:"]
+    lines += [f"- {_name(doc, index, listed=True)}" for doc in doc_ids[:MAX_LISTED]]
+    if len(doc_ids) > MAX_LISTED:
+        lines.append(f"- and {len(doc_ids) - MAX_LISTED} more.")
+    lines.append("Ask about any of them, or name one to hear what it covers.")
+    return "\n".join(lines)
+
+
+def _headings(chunks: list[Chunk]) -> list[str]:
+    """The article's top-level headings in order, each once."""
+    out: list[str] = []
+    for chunk in chunks:
+        for part in (chunk.section or "").split("·"):
+            heading = part.split("›")[0].strip()
+            if heading and heading not in out:
+                out.append(heading)
+    return out
+
+
+def _opening(chunks: list[Chunk], retriever: HybridRetriever) -> list[tuple[Chunk, str]]:
+    """The article's first statements: whole sentences, not headings, questions or list lead-ins,
+    that read right alone (no leading pronoun)."""
+    found: list[tuple[Chunk, str]] = []
+    stored = retriever.sentences_of(chunks[:3])
+    for chunk in chunks[:3]:
+        headings = {h.strip() for h in (chunk.section or "").replace("›", "·").split("·")}
+        for sentence in stored[chunk.chunk_id][0]:
+            plain = sentence.strip()
+            if (
+                len(words(plain)) >= MIN_WORDS
+                and plain[-1:] in ".!"
+                and not ANAPHORA.match(plain)
+                and not any(plain in h for h in headings)
+                and not plain.startswith(chunk.title)
+            ):
+                found.append((chunk, plain))
+                if len(found) == OPENING_SENTENCES:
+                    return found
+    return found

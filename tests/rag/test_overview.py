@@ -1,0 +1,94 @@
+"""Questions about the guides themselves, answered from the manifest and the articles' openings."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.overview import MAX_LISTED, overview, sources_asked_about
+from rag.retrieve import ChunkIndex
+from rag.schemas import Answer, Turn
+from tests.rag.conftest import chunk_texts, fake_assistant
+from tests.rag.test_assistant import assert_citations_are_verbatim_and_retrieved
+
+NEWSLETTER = "machine-learning-vs-ai-engineering-whats-the-difference"
+BIG_BLUE = "ai-engineer-vs-ml-engineer-definitive-2026-guide"
+
+
+@pytest.mark.parametrize(
+    ("question", "docs"),
+    [
+        ("Who is Egor Howell?", [NEWSLETTER]),
+        ("What does the newsletter cover?", [NEWSLETTER]),
+        ("Summarise the Big Blue article.", [BIG_BLUE]),
+        ("Who wrote the Big Blue guide?", [BIG_BLUE]),
+    ],
+)
+def test_a_question_about_one_source_names_it(fake_index, question, docs):
+    index = fake_assistant(fake_index).retriever.index
+    assert sources_asked_about(question, index) == docs
+
+
+@pytest.mark.parametrize(
+    "question", ["Which articles do you have?", "What are your sources?", "Summarise the guides."]
+)
+def test_a_question_about_the_guides_as_a_whole_asks_about_all(fake_index, question):
+    index = fake_assistant(fake_index).retriever.index
+    assert sources_asked_about(question, index) == sorted(index.titles, key=index.titles.get)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does the newsletter say about salaries?",
+        "Does Egor recommend AI engineering?",
+        "Which guide talks about ethics?",
+        "Who published the salary data?",
+        "What is the difference between an AI engineer and an ML engineer?",
+    ],
+)
+def test_a_question_about_something_in_the_guides_is_not_about_them(fake_index, question):
+    index = fake_assistant(fake_index).retriever.index
+    assert sources_asked_about(question, index) is None
+
+
+def test_who_the_author_is_is_answered_from_the_manifest_and_the_articles_own_words(fake_index):
+    answer = fake_assistant(fake_index).ask("Who is Egor Howell?")
+    assert not answer.refused and answer.coverage == "answer"
+    assert "From: Egor Howell (newsletter)" in answer.answer
+    assert "Sections: What's the Difference?; An AI engineer;" in answer.answer
+    assert "“As a practicing machine learning engineer, I want to outline" in answer.answer
+    assert all(c.doc_id == NEWSLETTER for c in answer.citations)
+    assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(fake_index[0]))
+
+
+def test_an_article_without_a_publisher_says_so(fake_index):
+    assistant = fake_assistant(fake_index)
+    index = assistant.retriever.index
+    doc = next(d for d, a in index.articles.items() if not a.publisher)
+    text = overview([doc], index, assistant.retriever).text
+    assert "The article names no author or publisher." in text
+    assert text.startswith(f"Title: {index.titles[doc]}\n")
+
+
+def test_the_list_of_guides_names_every_title_and_cites_nothing(fake_index):
+    items = list(fake_assistant(fake_index).stream("Which articles do you have?"))
+    assert len(items) == 1 and isinstance(items[0], Answer)
+    answer = items[0]
+    assert answer.answer.startswith("The guides are 4 articles:")
+    assert "AI Engineer vs ML Engineer: The Definitive 2026 Career Guide (Big Blue" in answer.answer
+    assert answer.citations == [] and answer.retrieved == []
+
+
+def test_a_long_list_of_guides_is_cut_and_counted():
+    titles = {f"doc-{i:03}": f"Guide {i:03}" for i in range(MAX_LISTED + 5)}
+    text = overview(sorted(titles), ChunkIndex(titles=titles), retriever=None).text  # type: ignore[arg-type]
+    assert text.count("\n- Guide") == MAX_LISTED
+    assert "- and 5 more." in text
+
+
+def test_who_wrote_it_after_a_question_naming_a_source_is_about_that_source(fake_index):
+    first = "What does the newsletter say about salaries?"
+    history = [Turn(role="user", content=first), Turn(role="assistant", content="...")]
+    answer = fake_assistant(fake_index).ask("Who wrote it?", history)
+    assert answer.coverage == "answer" and "From: Egor Howell (newsletter)" in answer.answer
+    assert fake_assistant(fake_index).ask("Who wrote it?").coverage != "answer"
