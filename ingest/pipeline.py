@@ -64,7 +64,8 @@ INDEX_VERSION = "1"
 # Bump when what a generation holds (chunk table, keyword index, vocabulary) changes: the next
 # ingest republishes the generation from the stored chunks and vectors, embedding nothing.
 # 2: the initials of multi-word headings in the vocabulary.
-GENERATION_FORMAT = "2"
+# 3: the acronyms the corpus defines, in the manifest.
+GENERATION_FORMAT = "3"
 PUBLISHED_VERSION = f"{INDEX_VERSION}.{GENERATION_FORMAT}"  # recorded in the manifest
 LOCK_FILE = "ingest.lock"
 # Exists from the first write of an ingest until its generation is published: while it does, the

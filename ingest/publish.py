@@ -24,6 +24,7 @@ from rag.generation import (
     Chunk,
     Generation,
     common_terms,
+    corpus_acronyms,
     source_words,
     write_generation,
 )
@@ -77,13 +78,15 @@ def publish_generation(
     shutil.rmtree(folder / name, ignore_errors=True)
     write_generation(staging, chunks)
     staging.rename(folder / name)
+    common = common_terms(chunks) if chunks else []
     manifest = Manifest(
         generation=number,
         directory=name,
         index_version=index_version,
         articles=_articles(chunks, record_hashes),
-        common_terms=common_terms(chunks) if chunks else [],
+        common_terms=common,
         source_words=source_words(chunks),
+        acronyms=corpus_acronyms(chunks, common),
     )
     publish(manifest_collection, manifest)
     keep = {name} | ({current.directory} if current else set())

@@ -24,7 +24,7 @@ from rag.retrieve import Hit, HybridRetriever
 from rag.rewrite import last_user_question, rule_rewrite, standalone_question
 from rag.schemas import Answer, DocumentInfo, FallbackReason, Passage, Turn
 from rag.store import open_collection
-from rag.text import normalise_space, split_sentences
+from rag.text import expand_acronyms, normalise_space, split_sentences
 from rag.verify import verify
 
 EVIDENCE_SENTENCES = 5
@@ -241,7 +241,13 @@ class Assistant:
                 return contextual, *in_context, in_context_coverage
         return standalone, hits, candidates, coverage
 
+    def _spelled_out(self, query: str) -> str:
+        """The query as the guides would write it: acronyms they define spelled out (MiniLM does
+        not know "RAG"; bank dev, --llm none: key facts 0.534 -> 0.543, MRR 0.504 -> 0.524)."""
+        return expand_acronyms(query, self.retriever.index.acronyms)
+
     def _gather(self, query: str, top_k: int | None) -> tuple[list[Hit], list[Evidence]]:
+        query = self._spelled_out(query)
         query_vector = self.embedder.embed([query])[0]
         hits = self.retriever.retrieve(query, top_k or self.settings.top_k, query_vector)
         return hits, candidate_sentences(query_vector, query, hits, self.retriever)
@@ -267,7 +273,7 @@ class Assistant:
     def search(self, query: str, top_k: int | None = None) -> list[Passage]:
         """Retrieval only: the fused top passages for `query`."""
         query = self._validate(query)
-        hits = self.retriever.retrieve(query, top_k or self.settings.top_k)
+        hits = self.retriever.retrieve(self._spelled_out(query), top_k or self.settings.top_k)
         return [h.to_passage() for h in hits]
 
     # -- index --------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 
 import bm25s
 
-from rag.text import STOPWORDS, content_terms, stem, words
+from rag.text import STOPWORDS, content_terms, defined_acronyms, stem, words
 
 CHUNK_TABLE = "chunks.sqlite"
 KEYWORD_DIR = "bm25"
@@ -214,6 +214,18 @@ def common_terms(chunks: list[Chunk]) -> list[str]:
         for term in content_terms(header(chunk) + " " + chunk.text):
             frequency[term] = frequency.get(term, 0) + 1
     return sorted(t for t, n in frequency.items() if n / len(chunks) >= COMMON_SHARE)
+
+
+def corpus_acronyms(chunks: list[Chunk], common: list[str]) -> dict[str, str]:
+    """Acronym -> long form, for each acronym the corpus defines ("Retrieval-Augmented
+    Generation (RAG)") that is not one of its everyday terms: a question's "RAG" is spelled out
+    for the embedder, which does not know it, while "AI" and "ML" are everywhere already."""
+    found: dict[str, str] = {}
+    for chunk in chunks:
+        for acronym, long_form in defined_acronyms(chunk.text).items():
+            found.setdefault(acronym, long_form)
+    everyday = set(common)
+    return {a: long_form for a, long_form in sorted(found.items()) if stem(a) not in everyday}
 
 
 def source_words(chunks: list[Chunk]) -> dict[str, list[str]]:

@@ -41,6 +41,7 @@ class Manifest:
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
     common_terms: list[str] = field(default_factory=list)
     source_words: dict[str, list[str]] = field(default_factory=dict)  # doc_id -> own words
+    acronyms: dict[str, str] = field(default_factory=dict)  # acronym -> long form the corpus gives
 
     @property
     def chunk_count(self) -> int:

@@ -122,6 +122,8 @@ class ChunkIndex:
     source_words: dict[str, frozenset[str]] = field(default_factory=dict)
     common_terms: frozenset[str] = frozenset()  # in rag.generation.COMMON_SHARE of chunks or more
     titles: dict[str, str] = field(default_factory=dict)  # doc_id -> title
+    # Acronym -> long form, as the corpus defines it ("RAG" -> "Retrieval-Augmented Generation").
+    acronyms: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, manifest: Manifest, folder: Path) -> ChunkIndex:
@@ -133,6 +135,7 @@ class ChunkIndex:
             source_words={d: frozenset(ws) for d, ws in manifest.source_words.items()},
             common_terms=frozenset(manifest.common_terms),
             titles={d: a.title for d, a in manifest.articles.items()},
+            acronyms=dict(manifest.acronyms),
         )
 
     @property

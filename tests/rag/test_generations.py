@@ -56,6 +56,7 @@ def test_start_up_and_index_questions_make_no_embedding_call(
     assert counting.calls == 0
     assert len(docs) == 4 and status["chunks"] == sum(d.chunks for d in docs) > 0
     assert assistant.retriever.index.common_terms  # read from the manifest, not computed
+    assert assistant.retriever.index.acronyms["rag"] == "Retrieval-Augmented Generation"
     assistant.search("Which cloud platform should an ML engineer learn?")
     assert counting.calls == 1  # the question itself, nothing of the corpus
 
@@ -68,6 +69,16 @@ def test_start_up_with_the_real_model_makes_no_embedding_call(
     assistant = _assistant(real_index, real_embedder)
     assert assistant.status()["chunks"] > 0
     assert real_embedder.calls == before
+
+
+@pytest.mark.real
+def test_an_acronym_the_guides_define_is_understood_as_its_long_form(
+    real_index: Settings, real_embedder: MiniLMEmbedder
+) -> None:
+    """MiniLM does not know "RAG"; the guides spell it out, so the question is asked as they do."""
+    answer = _assistant(real_index, real_embedder).ask("What is RAG?")
+    assert answer.coverage == "answer"
+    assert "Retrieval-Augmented Generation" in answer.citations[0].quote
 
 
 def test_documents_match_what_the_collection_holds(

@@ -4,6 +4,8 @@ import pytest
 
 from rag.text import (
     content_terms,
+    defined_acronyms,
+    expand_acronyms,
     numbers,
     proper_names,
     quotes_own_cell,
@@ -66,3 +68,26 @@ def test_a_sentence_end_inside_a_quotation_does_not_split_the_line():
 )
 def test_only_a_table_cell_line_counts_as_quoting_itself(line, own):
     assert quotes_own_cell(line) is own
+
+
+def test_defined_acronyms_are_read_from_long_form_then_bracket():
+    text = (
+        "Large Language Models (LLMs), Retrieval-Augmented Generation (RAG) and convolutional "
+        "neural networks (CNNs) matter. The average is £75k (UK). Tools (AWS) vary."
+    )
+    assert defined_acronyms(text) == {
+        "llm": "Large Language Models",
+        "rag": "Retrieval-Augmented Generation",
+        "cnn": "convolutional neural networks",
+    }
+
+
+def test_expand_acronyms_spells_out_the_first_use_of_each_defined_one_only():
+    long_forms = {"rag": "Retrieval-Augmented Generation", "llm": "Large Language Models"}
+    assert (
+        expand_acronyms("What is RAG, and do LLMs use RAG? And AWS?", long_forms)
+        == "What is Retrieval-Augmented Generation (RAG), and do Large Language Models (LLMs) "
+        "use RAG? And AWS?"
+    )
+    already = "Is retrieval-augmented generation (RAG) hard?"
+    assert expand_acronyms(already, long_forms) == already
