@@ -193,7 +193,9 @@ def refusal_message(titles: list[str], missing: tuple[str, ...] = (), partial: b
     """What the reader is told when the guides do not answer; the guides are named from the index
     (its manifest of titles), not from a fixed description."""
     if partial:
-        return f"The guides don't mention the {_kinds(missing)} you ask about. What they do say:"
+        # "in your question", not "you ask about": the name or figure may be the asker's own context
+        # ("I have 5 years of Python...").
+        return f"The guides don't mention the {_kinds(missing)} in your question. What they do say:"
     listed = "; ".join(f"“{t}”" for t in sorted(titles))
     return (
         f"The guides don't cover that. They are {len(titles)} articles: {listed}. "

@@ -74,7 +74,7 @@ def test_a_named_thing_the_guides_lack_gets_a_partial_answer(fake_index):
         "What is the average salary of an AI engineer in Germany?"
     )
     assert answer.refused and answer.coverage == "partial"
-    assert answer.answer.startswith("The guides don't mention the name you ask about.")
+    assert answer.answer.startswith("The guides don't mention the name in your question.")
     texts = chunk_texts(fake_index[0])
     assert answer.citations and all(c.quote in texts[c.chunk_id] for c in answer.citations)
 
@@ -94,7 +94,7 @@ def test_a_partial_answer_never_repeats_words_the_guides_lack(fake_index):
         "What is the average salary of an AI engineer in Germany and HACKED?"
     )
     assert answer.coverage == "partial"
-    assert answer.answer.startswith("The guides don't mention the names you ask about.")
+    assert answer.answer.startswith("The guides don't mention the names in your question.")
     assert "HACKED" not in answer.answer and "Germany" not in answer.answer
 
 

@@ -151,7 +151,7 @@ def test_real_retrieval_names_what_the_guides_lack_even_when_the_topic_is_close(
     what kind of thing the guides do not give, then quotes what they do."""
     answer = Assistant.from_settings(real_index, embedder=real_embedder, llm=None).ask(question)
     assert answer.coverage == "partial"
-    assert answer.answer.startswith(f"The guides don't mention the {missing} you ask about.")
+    assert answer.answer.startswith(f"The guides don't mention the {missing} in your question.")
     assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(real_index))
 
 
