@@ -14,13 +14,17 @@ from rag.claims import abbreviations, role_mentions
 from rag.errors import LLMUnavailableError
 from rag.llm.base import LLM, complete
 from rag.schemas import Turn
-from rag.text import content_terms, words
+from rag.text import STOPWORDS, content_terms, words
 
 _FOLLOW_UP_START = re.compile(
     r"^(?:and|what about|how about|and what about|what of|same for|also|but|or|then)\b", re.I
 )
 _PRONOUN = re.compile(r"\b(?:it|they|them|their|this|that|those|these|he|she|one)\b", re.I)
 _THE_OTHER = re.compile(r"\bthe other (?:one|role|side|track|path|career|job)\b", re.I)
+_PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|his|her)\b(\s+[a-z]+)?", re.I)
+# Capitalised words after a question's first word: "Egor Howell" in "Who is Egor Howell?"
+# (initialisms such as "ML" are not people's names).
+_NAME_RUN = re.compile(r"(?<=[^\s.?!:;] )[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
 
 
 def last_user_question(history: Sequence[Turn]) -> str | None:
@@ -70,8 +74,24 @@ def rule_rewrite(
                 plural = previous[old_start:old_end].lower().endswith("s")
                 out = out[:old_start] + _number(question[start:end], plural) + out[old_end:]
             return out
+    person = _person(previous)
+    if person and _PERSON_PRONOUN.search(question) and not _NAME_RUN.search(question):
+        return _PERSON_PRONOUN.sub(lambda m: _naming(person, m), question)
     follow = _FOLLOW_UP_START.sub("", question.strip()).strip(" ,?")
     return f"{previous.rstrip(' ?')} {follow}?".strip() if follow else previous
+
+
+def _person(previous: str) -> str | None:
+    """The one name the previous question gives, which "he" or "she" then stands for."""
+    names = set(_NAME_RUN.findall(previous))
+    return names.pop() if len(names) == 1 else None
+
+
+def _naming(person: str, pronoun: re.Match[str]) -> str:
+    """`person` in place of the pronoun: "his" and "her" before a word are possessive."""
+    word, after = pronoun.group(0).split()[0].lower(), pronoun.group(1) or ""
+    owner = word == "his" or (word == "her" and after.strip().lower() not in STOPWORDS and after)
+    return f"{person}'s{after}" if owner else f"{person}{after}"
 
 
 def _number(phrase: str, plural: bool) -> str:

@@ -99,3 +99,21 @@ def test_a_role_the_code_never_heard_of_is_swapped_too():
 def test_a_pronoun_question_naming_any_role_is_standalone():
     assert not is_follow_up("Do data scientists use it?")
     assert is_follow_up("Do they really use it much in practice?")
+
+
+def test_he_or_she_stands_for_the_one_person_the_previous_question_names():
+    assert rule_rewrite("What does he recommend?", "Who is Egor Howell?") == (
+        "What does Egor Howell recommend?"
+    )
+    assert rule_rewrite("And what is his advice?", "What does Egor say about pay?") == (
+        "And what is Egor's advice?"
+    )
+    # No name, or two: which one "he" is cannot be told, so the questions are joined as before.
+    assert rule_rewrite("What does he recommend?", "What does the newsletter say?") == (
+        "What does the newsletter say What does he recommend?"
+    )
+    # A sentence's first word is no name.
+    assert rule_rewrite("What does he recommend?", "Okay. Does Egor Howell agree?") == (
+        "What does Egor Howell recommend?"
+    )
+    assert "he earn" in rule_rewrite("What does he earn?", "Is Sam at Google paid well?")
