@@ -18,7 +18,7 @@ from rag.embedding import Embedder
 from rag.errors import InvalidQuestionError
 from rag.evidence import Evidence, candidate_sentences, select_evidence
 from rag.llm.base import LLM, build_llm, llm_coverage_floor
-from rag.overview import overview, sources_asked_about
+from rag.overview import overview, sources_asked_about, sources_line, which_source_topic
 from rag.prompt import build_check_messages, build_messages
 from rag.retrieve import Hit, HybridRetriever
 from rag.rewrite import last_user_question, rule_rewrite, standalone_question
@@ -192,6 +192,8 @@ class Assistant:
         verify_started = time.perf_counter()
         checked = verify(draft, candidates, self.embedder)
         text, citations = compose(checked.kept, evidence)
+        if citations and which_source_topic(standalone):
+            text = f"{sources_line(citations, index)}\n{text}"
         timings["verify"] = _ms(verify_started)
         timings["total"] = _ms(started)
         yield Answer(
@@ -227,8 +229,10 @@ class Assistant:
         focused = self._focus(question)
         counterparts = self.retriever.index.counterparts
         standalone = standalone_question(focused, history, rewriter, counterparts)
-        hits, candidates = self._gather(standalone, top_k)
-        coverage = self._assess(standalone, candidates)
+        # "Which guide talks about ethics?" is retrieved and judged as "ethics".
+        query = which_source_topic(standalone) or standalone
+        hits, candidates = self._gather(query, top_k)
+        coverage = self._assess(query, candidates)
         previous = last_user_question(history)
         if standalone == focused and previous and not coverage.covered:
             # Not recognisably a follow-up, yet not answerable on its own: read it in the context

@@ -10,13 +10,16 @@ cited like any evidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rag.evidence import ANAPHORA, MIN_WORDS
 from rag.generation import Chunk
 from rag.retrieve import ChunkIndex, HybridRetriever
 from rag.schemas import Citation
-from rag.text import content_terms, stem, words
+from rag.text import STOPWORDS, content_terms, stem, words
+
+_TOKEN = re.compile(r"[\w'’-]+(?:\.\w+)*")  # "Levels.fyi" and "fine-tuning" stay one word
 
 # Words for a text, its parts and its authorship. With a source's own naming words and stop
 # words, they are all a question about the source itself is made of. General English, not this
@@ -25,7 +28,8 @@ ABOUT_A_TEXT = frozenset(
     content_terms(
         "article guide post blog newsletter lesson piece page source document text read "
         "cover covered summary summarise summarize overview outline gist describe content topic "
-        "section chapter part structure main point discuss include list available "
+        "section chapter part structure main point discuss discussed talk mention include list "
+        "available "
         "author write wrote written writer publish published publisher"
     )
 )
@@ -33,6 +37,13 @@ ABOUT_A_TEXT = frozenset(
 # guides at all ("Which articles do you have?"); in the plural it asks about all of them.
 TEXT_NOUNS = frozenset(
     content_terms("article guide post blog newsletter lesson piece source document text")
+)
+# "Which guide talks about ethics?", "In which of the articles is RAG discussed?": the question
+# asks which source holds a topic.
+_WHICH_SOURCE = re.compile(
+    r"\b(?:(?:which|what)\s+(?:(?:one\s+)?of\s+the\s+)?|where\s+(?:do|does)\s+the\s+)"
+    r"(?:article|guide|post|blog|newsletter|lesson|piece|source|document|text)s?\b",
+    re.I,
 )
 MAX_LISTED = 20  # articles a corpus overview names; the rest are counted
 MAX_HEADINGS = 12  # top-level headings an article's overview names
@@ -66,6 +77,28 @@ def sources_asked_about(
     if named or terms & TEXT_NOUNS:
         return sorted(index.titles, key=lambda doc: index.titles[doc])
     return None
+
+
+def which_source_topic(question: str) -> str | None:
+    """What a question asking which source covers something is about ("ethics" for "Which guide
+    talks about ethics?"): its words that are neither stop words nor words for a text; None for
+    any other question, or one with nothing left (that one is about the guides themselves)."""
+    if not _WHICH_SOURCE.search(question):
+        return None
+    kept = [
+        w
+        for w in _TOKEN.findall(question)
+        if w.lower() not in STOPWORDS and stem(w.lower()) not in ABOUT_A_TEXT
+    ]
+    return " ".join(kept) or None
+
+
+def sources_line(citations: list[Citation], index: ChunkIndex) -> str:
+    """Which articles the cited passages come from, in citation order, with their publishers."""
+    docs = list(dict.fromkeys(c.doc_id for c in citations))
+    return (
+        "The guides that discuss it: " + "; ".join(_name(d, index, listed=True) for d in docs) + "."
+    )
 
 
 def overview(doc_ids: list[str], index: ChunkIndex, retriever: HybridRetriever) -> Overview:

@@ -206,10 +206,5 @@ def proper_names(text: str) -> set[str]:
     return names
 
 
-def word_prefixes(vocabulary: frozenset[str], length: int) -> frozenset[str]:
-    """Every prefix, up to `length` letters, of the given words."""
-    return frozenset(word[:k] for word in vocabulary for k in range(1, length + 1))
-
-
 def normalise_space(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()

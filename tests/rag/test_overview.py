@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.overview import MAX_LISTED, overview, sources_asked_about
+from rag.overview import MAX_LISTED, overview, sources_asked_about, which_source_topic
 from rag.retrieve import ChunkIndex
 from rag.schemas import Answer, Turn
 from tests.rag.conftest import chunk_texts, fake_assistant
@@ -92,3 +92,32 @@ def test_who_wrote_it_after_a_question_naming_a_source_is_about_that_source(fake
     answer = fake_assistant(fake_index).ask("Who wrote it?", history)
     assert answer.coverage == "answer" and "From: Egor Howell (newsletter)" in answer.answer
     assert fake_assistant(fake_index).ask("Who wrote it?").coverage != "answer"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("Which guide talks about ethics?", "ethics"),
+        ("Which article mentions Levels.fyi?", "Levels.fyi"),
+        ("In which of the articles is RAG discussed?", "RAG"),
+        ("Where do the guides talk about data drift?", "data drift"),
+        ("Which articles do you have?", None),  # about the guides themselves
+        ("Which role pays more?", None),
+        ("What does the newsletter say about pay?", None),
+    ],
+)
+def test_which_source_topic_is_what_the_question_asks_a_source_for(question, topic):
+    assert which_source_topic(question) == topic
+
+
+def test_which_article_holds_a_topic_is_answered_naming_the_articles_quoted(fake_index):
+    assistant = fake_assistant(fake_index)
+    answer = assistant.ask("Which article mentions the average salary from Levels.fyi?")
+    assert answer.coverage == "answer"
+    first_line, _, quotes = answer.answer.partition("\n")
+    titles = assistant.retriever.index.titles
+    cited = list(dict.fromkeys(titles[c.doc_id] for c in answer.citations))
+    assert first_line.startswith("The guides that discuss it: ")
+    assert all(title in first_line for title in cited)
+    assert "£105k" in quotes
+    assert_citations_are_verbatim_and_retrieved(answer, chunk_texts(fake_index[0]))
