@@ -97,7 +97,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def render(answer: Answer) -> str:
     """The answer for a terminal: wrapped text, then numbered sources with their quotes."""
-    lines = [textwrap.fill(answer.answer, width=100), ""]
+    # Line by line: an answer's own line breaks (a list of the guides) are kept.
+    lines = [textwrap.fill(line, width=100) for line in answer.answer.splitlines()] + [""]
     if answer.refused:
         lines.append("Closest passages:")
         for passage in answer.retrieved[:3]:

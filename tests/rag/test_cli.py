@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import career_rag
-from rag.cli import add_arguments, run, server_is_up
+from rag.cli import add_arguments, render, run, server_is_up
 from rag.config import Settings, get_settings
 from rag.schemas import Answer
 from rag.store import open_collection
@@ -164,3 +164,8 @@ def test_help_ends_with_examples(command: str, capsys: pytest.CaptureFixture[str
     assert 2 <= len(lines) <= 3
     if command:
         assert all(line.startswith(f"  career-rag {command}") for line in lines)
+
+
+def test_render_keeps_the_answers_own_line_breaks() -> None:
+    answer = Answer(answer="The guides are 2 articles:\n- First\n- Second", refused=False)
+    assert render(answer).splitlines()[:3] == ["The guides are 2 articles:", "- First", "- Second"]
