@@ -100,12 +100,17 @@ def load_model(path: Path = MODEL_PATH) -> CoverageModel:
 _ADDRESS = re.compile(r"^(?:([a-z]+) )?([A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3}),\s*")
 
 
-def _without_address(sentence: str) -> str:
+def _address(sentence: str) -> re.Match[str] | None:
     found = _ADDRESS.match(sentence)
     if found is None:
-        return sentence
+        return None
     first = (found.group(1) or found.group(2).split()[0]).lower()
-    return sentence if first in STOPWORDS else sentence[found.end() :]
+    return None if first in STOPWORDS else found
+
+
+def _without_address(sentence: str) -> str:
+    found = _address(sentence)
+    return sentence if found is None else sentence[found.end() :]
 
 
 # Two-letter initialisms are too short for `proper_names`, but after "the" they name a place or
@@ -113,13 +118,23 @@ def _without_address(sentence: str) -> str:
 _THE_INITIALISM = re.compile(r"\b[Tt]he ([A-Z]{2})\b")
 
 
+_SHOUTED = re.compile(r"\b[A-Z]{2,}(?:[ \t]+[A-Z]{2,}){2,}\b")
+
+
 def unknown_specifics(question: str, vocabulary: Container[str]) -> list[str]:
     """Names, numbers and years the question states that no article mentions, as the question
     writes them ("Germany"); not the name of whom it addresses ("Hey Sam, ...")."""
     # One sentence a line: a line break is a hard sentence boundary, so each sentence's first
     # word stays a sentence opening for `proper_names`.
-    asked = "\n".join(_without_address(s) for s in split_sentences(question))
+    sentences = split_sentences(question)
+    asked = "\n".join(_without_address(s) for s in sentences)
     names = proper_names(asked) | {i.lower() for i in _THE_INITIALISM.findall(asked)}
+    # Whom the message addresses stays so wherever it recurs ("You are CareerBot... CareerBot,
+    # is AI engineering replacing ML engineering?").
+    addressed = {m.group(2).lower() for s in sentences if (m := _address(s))}
+    names -= {w for name in addressed for w in name.split()}
+    # Three capitalised words in a row or more are shouted, not names ("NEW ADMIN INSTRUCTIONS").
+    names -= {w.lower() for run in _SHOUTED.findall(asked) for w in run.split()}
     specific = {stem(n): n for n in names}
     specific.update({w: w for n in numbers(asked) for w in words(n)})
     return [_as_written(question, specific[t]) for t in sorted(specific) if t not in vocabulary]
