@@ -63,14 +63,15 @@ def sources_asked_about(
 ) -> list[str] | None:
     """The doc_ids whose overview answers `question`, every article's for a question about the
     guides as a whole; None when it asks about something in them. A question naming no source
-    ("Who wrote it?") is about the sources the `previous` question named, if it named any."""
+    ("Who wrote it?", "What else does the article cover?") is about the sources the `previous`
+    question named, if it named any."""
     terms = content_terms(question)
     named = index.named_sources(question)
     naming = {w for doc in named for w in index.source_words.get(doc, ())}
     if not terms or terms - naming - ABOUT_A_TEXT:
         return None
     plural = any(w.endswith("s") and stem(w) in TEXT_NOUNS for w in words(question))
-    if not named and not terms & TEXT_NOUNS and previous:
+    if not named and not plural and previous:
         named = index.named_sources(previous)
     if named and not plural and len(named) <= MAX_DOCS:
         return sorted(named, key=lambda doc: index.titles.get(doc, doc))

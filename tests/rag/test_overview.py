@@ -92,6 +92,9 @@ def test_who_wrote_it_after_a_question_naming_a_source_is_about_that_source(fake
     answer = fake_assistant(fake_index).ask("Who wrote it?", history)
     assert answer.coverage == "answer" and "From: Egor Howell (newsletter)" in answer.answer
     assert fake_assistant(fake_index).ask("Who wrote it?").coverage != "answer"
+    index = fake_assistant(fake_index).retriever.index
+    assert sources_asked_about("Who wrote the article?", index, first) == [NEWSLETTER]
+    assert len(sources_asked_about("Which articles are there?", index, first) or []) == 4
 
 
 @pytest.mark.parametrize(
