@@ -94,9 +94,12 @@ def which_source_topic(question: str) -> str | None:
     return " ".join(kept) or None
 
 
-def sources_line(citations: list[Citation], index: ChunkIndex) -> str:
-    """Which articles the cited passages come from, in citation order, with their publishers."""
-    docs = list(dict.fromkeys(c.doc_id for c in citations))
+def sources_line(citations: list[Citation], index: ChunkIndex, topic: str) -> str:
+    """Which articles the cited passages that hold every word of `topic` come from (all cited
+    ones when none holds them all), in citation order, with their publishers."""
+    terms = content_terms(topic)
+    holding = [c for c in citations if terms <= content_terms(c.quote)] or citations
+    docs = list(dict.fromkeys(c.doc_id for c in holding))
     return (
         "The guides that discuss it: " + "; ".join(_name(d, index, listed=True) for d in docs) + "."
     )
