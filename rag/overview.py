@@ -45,6 +45,13 @@ _WHICH_SOURCE = re.compile(
     r"(?:article|guide|post|blog|newsletter|lesson|piece|source|document|text)s?\b",
     re.I,
 )
+# ...and the verb says it asks where something is said ("Which guide should I read first?" asks
+# for advice, not a source).
+_SAYING = frozenset(
+    f"{verb}{end}"
+    for verb in ("talk", "mention", "discuss", "cover", "describe", "explain", "include", "contain")
+    for end in ("", "s", "es", "ed", "d")
+) | {"say", "says", "said", "has", "have", "had"}
 MAX_LISTED = 20  # articles a corpus overview names; the rest are counted
 MAX_HEADINGS = 12  # top-level headings an article's overview names
 OPENING_SENTENCES = 2  # of the article's own words, quoted: what it is about, in its voice
@@ -84,7 +91,7 @@ def which_source_topic(question: str) -> str | None:
     """What a question asking which source covers something is about ("ethics" for "Which guide
     talks about ethics?"): its words that are neither stop words nor words for a text; None for
     any other question, or one with nothing left (that one is about the guides themselves)."""
-    if not _WHICH_SOURCE.search(question):
+    if not _WHICH_SOURCE.search(question) or not _SAYING & set(words(question)):
         return None
     kept = [
         w

@@ -106,6 +106,8 @@ def test_who_wrote_it_after_a_question_naming_a_source_is_about_that_source(fake
         ("Where do the guides talk about data drift?", "data drift"),
         ("Which articles do you have?", None),  # about the guides themselves
         ("Which role pays more?", None),
+        ("Which guide should I read first?", None),  # advice, not where something is said
+        ("What guide would you recommend?", None),
         ("What does the newsletter say about pay?", None),
     ],
 )
