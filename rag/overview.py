@@ -5,7 +5,8 @@ about a source, not about something in it. Their words are a source's own title 
 words and words for a text and its authorship, and no passage states the answer: retrieval finds
 whatever shares a word, and coverage declines. Such a question is answered from the index's
 manifest (titles, publishers) and the article's own headings and opening sentences, quoted and
-cited like any evidence.
+cited like any evidence. "Which guide talks about ethics?" asks which source holds a topic: it is
+retrieved as its topic, and its answer names the articles its quotes come from.
 """
 
 from __future__ import annotations
