@@ -30,8 +30,7 @@ ABOUT_A_TEXT = frozenset(
         "article guide post blog newsletter lesson piece page source document text read "
         "cover covered summary summarise summarize overview outline gist describe content topic "
         "section chapter part structure main point discuss discussed talk mention include list "
-        "available "
-        "author write wrote written writer publish published publisher"
+        "available author write wrote written writer publish published publisher"
     )
 )
 # The nouns among them: with no source named, a question must name one of these to be about the
@@ -71,8 +70,8 @@ def sources_asked_about(
 ) -> list[str] | None:
     """The doc_ids whose overview answers `question`, every article's for a question about the
     guides as a whole; None when it asks about something in them. A question naming no source
-    ("Who wrote it?", "What else does the article cover?") is about the sources the `previous`
-    question named, if it named any."""
+    ("Who wrote it?", "Who wrote the article?") is about the sources the `previous` question
+    named, if it named any."""
     terms = content_terms(question)
     named = index.named_sources(question)
     naming = {w for doc in named for w in index.source_words.get(doc, ())}
