@@ -387,3 +387,30 @@ def test_a_quotes_only_answer_says_so_instead_of_verified(
         assert turn.find_elements(By.CSS_SELECTOR, ".answer-text button.cite")
     finally:
         server.stop()
+
+
+GUIDES_LIST = (
+    "The guides are 2 articles:\n- A First Guide (Some Publisher)\n- A Second Guide\n"
+    "Ask about any of them, or name one to hear what it covers."
+)
+
+
+class GuidesListAssistant(FakeAssistant):
+    """Answers as the server does a question about the guides themselves: a list of titles."""
+
+    def _answer(self, question: str, top_k: int | None, fallback: Any = None) -> Answer:
+        return Answer(answer=GUIDES_LIST, refused=False, coverage="answer")
+
+
+def test_an_answer_listing_the_guides_shows_one_title_a_line(
+    browser: webdriver.Chrome, api_settings: Settings, fake_ingest: FakeIngest
+) -> None:
+    app = create_app(api_settings, lambda _s: GuidesListAssistant(), fake_ingest)
+    server = LiveServer(app).start()
+    try:
+        browser.get(server.url)
+        turn = ask(browser, "Which articles do you have?", 0)
+        text = turn.find_element(By.CSS_SELECTOR, ".answer-text").text
+        assert text.splitlines() == GUIDES_LIST.splitlines()
+    finally:
+        server.stop()
