@@ -52,6 +52,13 @@ _SAYING = frozenset(
     for verb in ("talk", "mention", "discuss", "cover", "describe", "explain", "include", "contain")
     for end in ("", "s", "es", "ed", "d")
 ) | {"say", "says", "said", "has", "have", "had"}
+# A pronoun that is not a text's determiner ("this guide") points back at the conversation's
+# topic: "Is that in the guide?" asks about it, not about the guide.
+_BACK_REFERENCE = re.compile(
+    r"\b(?:it|that|this|these|those|they|them)\b(?!\s+(?:article|guide|post|blog|newsletter"
+    r"|lesson|piece|source|document|text)s?\b)",
+    re.I,
+)
 MAX_LISTED = 20  # articles a corpus overview names; the rest are counted
 MAX_HEADINGS = 12  # top-level headings an article's overview names
 OPENING_SENTENCES = 2  # of the article's own words, quoted: what it is about, in its voice
@@ -75,7 +82,7 @@ def sources_asked_about(
     terms = content_terms(question)
     named = index.named_sources(question)
     naming = {w for doc in named for w in index.source_words.get(doc, ())}
-    if not terms or terms - naming - ABOUT_A_TEXT:
+    if not terms or terms - naming - ABOUT_A_TEXT or (named and _BACK_REFERENCE.search(question)):
         return None
     plural = any(w.endswith("s") and stem(w) in TEXT_NOUNS for w in words(question))
     if not named and not plural and previous:

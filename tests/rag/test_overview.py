@@ -21,6 +21,7 @@ BIG_BLUE = "ai-engineer-vs-ml-engineer-definitive-2026-guide"
         ("What does the newsletter cover?", [NEWSLETTER]),
         ("Summarise the Big Blue article.", [BIG_BLUE]),
         ("Who wrote the Big Blue guide?", [BIG_BLUE]),
+        ("What is this newsletter about?", [NEWSLETTER]),
     ],
 )
 def test_a_question_about_one_source_names_it(fake_index, question, docs):
@@ -43,6 +44,7 @@ def test_a_question_about_the_guides_as_a_whole_asks_about_all(fake_index, quest
         "Does Egor recommend AI engineering?",
         "Which guide talks about ethics?",
         "Who published the salary data?",
+        "Is that in the newsletter?",  # "that" is the conversation's topic
         "What is the difference between an AI engineer and an ML engineer?",
     ],
 )
