@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -373,20 +374,26 @@ class QuotesOnlyAssistant(FakeAssistant):
         return super()._answer(question, top_k, fallback or "llm_unavailable")
 
 
+@contextmanager
+def serving(assistant: FakeAssistant, settings: Settings, ingest: FakeIngest) -> Iterator[str]:
+    """A live server answering with `assistant`; yields its URL."""
+    server = LiveServer(create_app(settings, lambda _s: assistant, ingest)).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
 def test_a_quotes_only_answer_says_so_instead_of_verified(
     browser: webdriver.Chrome, api_settings: Settings, fake_ingest: FakeIngest
 ) -> None:
-    app = create_app(api_settings, lambda _s: QuotesOnlyAssistant(), fake_ingest)
-    server = LiveServer(app).start()
-    try:
-        browser.get(server.url)
+    with serving(QuotesOnlyAssistant(), api_settings, fake_ingest) as url:
+        browser.get(url)
         turn = ask(browser, "What does an AI engineer do?", 0)
         label = turn.find_element(By.CSS_SELECTOR, ".label").text
         assert label.upper() == "QUOTES FROM THE GUIDES (THE MODEL IS UNAVAILABLE)"
         assert "VERIFIED ANSWER" not in turn.text.upper()
         assert turn.find_elements(By.CSS_SELECTOR, ".answer-text button.cite")
-    finally:
-        server.stop()
 
 
 GUIDES_LIST = (
@@ -405,12 +412,8 @@ class GuidesListAssistant(FakeAssistant):
 def test_an_answer_listing_the_guides_shows_one_title_a_line(
     browser: webdriver.Chrome, api_settings: Settings, fake_ingest: FakeIngest
 ) -> None:
-    app = create_app(api_settings, lambda _s: GuidesListAssistant(), fake_ingest)
-    server = LiveServer(app).start()
-    try:
-        browser.get(server.url)
+    with serving(GuidesListAssistant(), api_settings, fake_ingest) as url:
+        browser.get(url)
         turn = ask(browser, "Which articles do you have?", 0)
         text = turn.find_element(By.CSS_SELECTOR, ".answer-text").text
         assert text.splitlines() == GUIDES_LIST.splitlines()
-    finally:
-        server.stop()
