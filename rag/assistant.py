@@ -117,31 +117,34 @@ class Assistant:
         llm = None if fallback else self.llm
         fallback = fallback if self.llm is not None else None
         started = time.perf_counter()
-        standalone, hits, candidates, coverage = self._read(
-            question, history, top_k, use_llm=llm is not None
-        )
-        retrieved = [h.to_passage() for h in hits]
-        timings = {"retrieve": _ms(started)}
-
-        index = self.retriever.index
-        rewritten = standalone if standalone != question else None
         backend = llm.name if llm else "none"
-        asked = sources_asked_about(question, index, last_user_question(history))
-        if asked is not None:  # about the guides themselves, not something in them
+        index = self.retriever.index
+        # About the guides themselves, not something in them: answered from the index, with no
+        # retrieval (an empty index goes on, to be reported by retrieval as such).
+        asked = index.count and sources_asked_about(question, index, last_user_question(history))
+        if asked:
             about = overview(asked, index, self.retriever)
-            timings.update(generate=0.0, verify=0.0, total=_ms(started))
+            lookup = _ms(started)
             yield Answer(
                 answer=about.text,
                 refused=False,
                 citations=about.citations,
                 retrieved=[Hit(chunk, 0.0).to_passage() for chunk in about.chunks],
-                timings_ms=timings,
+                timings_ms={"retrieve": lookup, "generate": 0.0, "verify": 0.0, "total": lookup},
                 standalone_question=None,  # the sources asked about, not a rewritten question
                 backend=backend,
                 coverage="answer",
                 fallback=fallback,
             )
             return
+        standalone, hits, candidates, coverage = self._read(
+            question, history, top_k, use_llm=llm is not None
+        )
+        retrieved = [h.to_passage() for h in hits]
+        timings = {"retrieve": _ms(started)}
+
+        index = self.retriever.index  # the generation `_read` used
+        rewritten = standalone if standalone != question else None
         evidence = select_evidence(candidates, limit=EVIDENCE_SENTENCES)
         message = None
         if not coverage.covered:
