@@ -91,19 +91,14 @@ def candidate_sentences(
     candidates: list[Evidence] = []
     stored = retriever.sentences_of(hit.chunk for hit in hits)  # one lookup for all hits
     for rank, hit in enumerate(hits):
-        headings = {h.strip() for h in (hit.chunk.section or "").split("·")}
+        headings = headings_of(hit.chunk)
         sentences, vectors = stored[hit.chunk.chunk_id]
         boost = SOURCE_WEIGHT if hit.chunk.doc_id in named else 0.0
         if hit.chunk.kind == "faq":
             boost += _faq_match(sentences, vectors, question_vector)
         for sentence, vector in evidence_units(hit.chunk.text, sentences, vectors):
-            if len(words(sentence)) < MIN_WORDS or sentence.rstrip().endswith(("?", ":")):
-                # Short headings and FAQ question lines are not claims; a lead-in still ending
-                # in ":" is one whose items `evidence_units` could not join (whole paragraphs),
-                # and quoted alone it promises a list it does not show.
+            if not is_statement(sentence, headings):
                 continue
-            if any(sentence.strip() in h for h in headings):
-                continue  # a heading line repeated in the chunk text
             sentence = _QA_PREFIX.sub("", sentence)  # the rest is still verbatim chunk text
             similarity = float(vector @ question_vector)
             overlap = min(1.0, len(terms & content_terms(sentence)) / n_terms) if n_terms else 0.0
@@ -113,6 +108,23 @@ def candidate_sentences(
             candidates.append(Evidence(sentence, hit.chunk, vector, similarity, score))
     candidates.sort(key=lambda e: e.score, reverse=True)
     return candidates
+
+
+def headings_of(chunk: Chunk) -> set[str]:
+    """The headings a chunk sits under, as `is_statement` compares them."""
+    return {h.strip() for h in (chunk.section or "").split("·")}
+
+
+def is_statement(sentence: str, headings: set[str]) -> bool:
+    """Whether a sentence of a chunk under `headings` can stand as a claim. Short headings, list
+    stubs and FAQ question lines cannot; nor can a lead-in still ending in ":", one whose items
+    `evidence_units` could not join (whole paragraphs), which quoted alone promises a list it
+    does not show; nor a heading line repeated in the chunk text."""
+    return (
+        len(words(sentence)) >= MIN_WORDS
+        and not sentence.rstrip().endswith(("?", ":"))
+        and not any(sentence.strip() in h for h in headings)
+    )
 
 
 def evidence_units(

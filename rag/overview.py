@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.evidence import ANAPHORA, MIN_WORDS
+from rag.evidence import ANAPHORA, headings_of, is_statement
 from rag.generation import Chunk
 from rag.retrieve import ChunkIndex, HybridRetriever
 from rag.schemas import Citation
@@ -128,8 +128,9 @@ def overview(doc_ids: list[str], index: ChunkIndex, retriever: HybridRetriever) 
     citations: list[Citation] = []
     quoted_chunks: list[Chunk] = []
     assert index.generation is not None
+    by_doc = index.generation.by_docs(doc_ids)
     for doc in doc_ids:
-        chunks = index.generation.by_docs([doc]).get(doc, [])
+        chunks = by_doc.get(doc, [])
         if not chunks:
             continue
         lines = [_name(doc, index)]
@@ -195,14 +196,13 @@ def _opening(chunks: list[Chunk], retriever: HybridRetriever) -> list[tuple[Chun
     found: list[tuple[Chunk, str]] = []
     stored = retriever.sentences_of(chunks[:3])
     for chunk in chunks[:3]:
-        headings = {h.strip() for h in (chunk.section or "").replace("›", "·").split("·")}
+        headings = headings_of(chunk)
         for sentence in stored[chunk.chunk_id][0]:
             plain = sentence.strip()
             if (
-                len(words(plain)) >= MIN_WORDS
+                is_statement(plain, headings)
                 and plain[-1:] in ".!"
                 and not ANAPHORA.match(plain)
-                and not any(plain in h for h in headings)
                 and not plain.startswith(chunk.title)
             ):
                 found.append((chunk, plain))
