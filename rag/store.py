@@ -65,12 +65,26 @@ def read_all(collection: Any, include: list[str], page: int = READ_PAGE) -> dict
         offset += page
 
 
+# Candidates the HNSW search explores per query. Chroma's default, 100, is fewer than the
+# sentence ranking asks for (120 and up), and below Chroma's sync threshold (1000 vectors) the
+# graph is rebuilt in parallel at every load: the same question got other sentences, and so
+# another answer, from one process to the next. At 1000 the search is exact up to 1000 vectors
+# (checked against a full scan) and the same in every process beyond, where the graph is persisted.
+SEARCH_EF = 1000
+
+
 def _open(client: Any, name: str) -> Any:
     # Embeddings are always computed by us, so no collection gets an embedding function of its
     # own (Chroma's default one would try to download a model).
-    return client.get_or_create_collection(
-        name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+    collection = client.get_or_create_collection(
+        name=name,
+        embedding_function=None,
+        configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_EF}},
     )
+    if (collection.configuration_json.get("hnsw") or {}).get("ef_search") != SEARCH_EF:
+        # A collection made before SEARCH_EF existed: the setting can change in place.
+        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+    return collection
 
 
 def open_sentences(settings: Settings, client: Any | None = None) -> Any:
