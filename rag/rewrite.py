@@ -21,6 +21,10 @@ _FOLLOW_UP_START = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:it|they|them|their|this|that|those|these|he|she|one)\b", re.I)
 _THE_OTHER = re.compile(r"\bthe other (?:one|role|side|track|path|career|job)\b", re.I)
+# How many earlier questions a follow-up's reading reaches back through ("why?" after "and for ML
+# engineers?" after "What do AI engineers earn?"). Not tuned: bank conversations are at most
+# two exchanges long.
+MAX_CHAIN = 3
 _PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|his|her)\b(\s+[a-z]+)?", re.I)
 # Capitalised words after a question's first word: "Egor Howell" in "Who is Egor Howell?"
 # (initialisms such as "ML" are not people's names).
@@ -28,10 +32,8 @@ _NAME_RUN = re.compile(r"(?<=[^\s.?!:;] )[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
 
 
 def last_user_question(history: Sequence[Turn]) -> str | None:
-    for turn in reversed(history):
-        if turn.role == "user" and turn.content.strip():
-            return turn.content.strip()
-    return None
+    last = _last_user_turn(history)
+    return last[1] if last else None
 
 
 def is_follow_up(question: str) -> bool:
@@ -124,12 +126,43 @@ def standalone_question(
     counterparts: Mapping[str, str] | None = None,
 ) -> str:
     """`question` made self-contained using the previous user question, when it is a follow-up
-    (`counterparts` as for `rule_rewrite`)."""
-    previous = last_user_question(history)
-    if previous is None or not is_follow_up(question):
+    (`counterparts` as for `rule_rewrite`). The previous question is itself made standalone
+    first, by the rules (up to MAX_CHAIN questions back), so a follow-up of a follow-up is read
+    against what the conversation is about, not against a bare "why?"."""
+    return _standalone(question, history, llm, counterparts, MAX_CHAIN)
+
+
+def _standalone(
+    question: str,
+    history: Sequence[Turn],
+    llm: LLM | None,
+    counterparts: Mapping[str, str] | None,
+    depth: int,
+) -> str:
+    previous = _last_user_turn(history)
+    if previous is None:
+        return question
+    at, text = previous
+    if depth > 1:
+        text = _standalone(text, history[:at], None, counterparts, depth - 1)
+    # "he"/"she" with no name of its own stands for the person the previous question names.
+    leans_on_person = (
+        bool(_PERSON_PRONOUN.search(question))
+        and not _NAME_RUN.search(question)
+        and _person(text) is not None
+    )
+    if not (is_follow_up(question) or leans_on_person):
         return question
     if llm is not None and not llm.name.startswith("local:"):
-        rewritten = llm_rewrite(question, previous, llm)
+        rewritten = llm_rewrite(question, text, llm)
         if rewritten:
             return rewritten
-    return rule_rewrite(question, previous, counterparts)
+    return rule_rewrite(question, text, counterparts)
+
+
+def _last_user_turn(history: Sequence[Turn]) -> tuple[int, str] | None:
+    """(position, text) of the last user turn with any text."""
+    for at in range(len(history) - 1, -1, -1):
+        if history[at].role == "user" and history[at].content.strip():
+            return at, history[at].content.strip()
+    return None

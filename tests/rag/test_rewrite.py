@@ -117,3 +117,39 @@ def test_he_or_she_stands_for_the_one_person_the_previous_question_names():
         "What does Egor Howell recommend?"
     )
     assert "he earn" in rule_rewrite("What does he earn?", "Is Sam at Google paid well?")
+
+
+def _turns(*questions: str) -> list[Turn]:
+    return [
+        t
+        for q in questions
+        for t in (Turn(role="user", content=q), Turn(role="assistant", content="..."))
+    ]
+
+
+def test_a_follow_up_of_a_follow_up_reads_against_the_earlier_one_made_standalone():
+    history = _turns("What do AI engineers earn?", "and for ML engineers?")
+    # Before: "and for ML engineers why?", which names no subject at all.
+    assert standalone_question("why?", history) == "What do ML engineers earn why?"
+
+
+def test_he_with_no_name_of_its_own_stands_for_the_person_the_last_question_names():
+    history = _turns("Why does Egor Howell think job titles are confusing?")
+    question = "he also said something about companies slapping 'AI' on job ads?"
+    assert not is_follow_up(question)  # too many words of its own for the other rules
+    assert standalone_question(question, history) == (
+        "Egor Howell also said something about companies slapping 'AI' on job ads?"
+    )
+
+
+def test_the_person_is_found_through_a_chain_of_follow_ups():
+    history = _turns("What salaries does Egor Howell quote?", "and for AI engineers?")
+    assert standalone_question("does he think that will last?", history) == (
+        "does Egor Howell think that will last?"
+    )
+
+
+def test_a_person_pronoun_with_nobody_named_before_is_left_alone():
+    history = _turns("What is the best language to learn?")
+    question = "Is Python something he would use for production systems?"
+    assert standalone_question(question, history) == question
