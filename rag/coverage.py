@@ -37,8 +37,16 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 # statistics", "figure out"), so they count only as what is asked for: after "what", "which" or
 # "the", or before "of", "on", "for" or "about".
 _FIGURE_NOUN = r"(?:shares?|figures?|numbers?|statistics?)"
+# "How much" before a noun asks how much of that thing ("how much maths does each job need?"),
+# which the guides answer in words ("Heavy: Linear algebra..."); an amount is asked for when it
+# comes before a verb or a comparison ("how much do they earn", "how much more") or ends the
+# question ("and by how much?").
+_HOW_MUCH = (
+    r"how much(?=\s+(?:more|less|higher|lower|do|does|did|is|are|was|were|will|would|can|could"
+    r"|should|has|have)\b|\s*[?.,;!]|\s*$)"
+)
 _ASKS_FOR_FIGURE = re.compile(
-    rf"\b(?:how (?:much|many)|percentages?|proportions?|ratios?"
+    rf"\b(?:how many|{_HOW_MUCH}|percentages?|proportions?|ratios?"
     rf"|(?:what|which|the) {_FIGURE_NOUN}|{_FIGURE_NOUN} (?:of|on|for|about))\b",
     re.IGNORECASE,
 )

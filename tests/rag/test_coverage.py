@@ -20,6 +20,9 @@ def _figure_missing(question: str) -> float:
         "What share of ML engineers work remotely?",
         "Are there statistics on women in ML?",
         "What percentage of ML engineers are women?",
+        "How much do ML engineers earn?",
+        "How much more do AI engineers make at startups?",
+        "Which pays better, and by how much?",
     ],
 )
 def test_a_question_asking_for_a_figure_without_one_in_the_evidence_is_flagged(question):
@@ -33,6 +36,9 @@ def test_a_question_asking_for_a_figure_without_one_in_the_evidence_is_flagged(q
         "Do the two roles share any tools?",
         "Which role suits someone who likes working with numbers?",
         "Which role is better for someone who loves statistics?",
+        # "how much" before a noun asks how much of that thing, answered in words
+        "How much maths does each job really need?",
+        "Why do AI engineers need to know how much the model can take in at once?",
     ],
 )
 def test_a_figure_word_that_is_not_what_is_asked_for_is_not_a_request_for_figures(question):
