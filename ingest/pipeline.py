@@ -65,7 +65,8 @@ INDEX_VERSION = "1"
 # ingest republishes the generation from the stored chunks and vectors, embedding nothing.
 # 2: the initials of multi-word headings in the vocabulary.
 # 3: the acronyms the corpus defines, in the manifest.
-GENERATION_FORMAT = "3"
+# 4: a source's naming words leave out the words its articles use as words ("difference").
+GENERATION_FORMAT = "4"
 PUBLISHED_VERSION = f"{INDEX_VERSION}.{GENERATION_FORMAT}"  # recorded in the manifest
 LOCK_FILE = "ingest.lock"
 # Exists from the first write of an ingest until its generation is published: while it does, the

@@ -11,6 +11,7 @@ number is the BM25 document number. Vectors stay in Chroma (`rag.store`).
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,7 @@ from typing import Any
 
 import bm25s
 
-from rag.text import STOPWORDS, content_terms, defined_acronyms, stem, words
+from rag.text import STOPWORDS, TEXT_NOUNS, content_terms, defined_acronyms, stem, words
 
 CHUNK_TABLE = "chunks.sqlite"
 KEYWORD_DIR = "bm25"
@@ -204,6 +205,7 @@ class Vocabulary:
 
 # Terms in at least this share of chunks say what the whole corpus is about ("engineer", "role"),
 # not what one question is about.
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z]+")  # a word as the text writes it in lower case
 COMMON_SHARE = 0.2
 
 
@@ -229,15 +231,29 @@ def corpus_acronyms(chunks: list[Chunk], common: list[str]) -> dict[str, str]:
 
 
 def source_words(chunks: list[Chunk]) -> dict[str, list[str]]:
-    """doc_id -> words of its title and publisher that no other article's have ("lesson",
-    "newsletter", "definitive"), so a question can name its source."""
+    """doc_id -> words of its title and publisher that no other article's have and that name it:
+    a word for a text ("lesson", "newsletter"), or a name ("Egor", "Forge", "definitive"): a word
+    no article writes in lower case and no other article uses at all. "Difference" (from "What's
+    the Difference?"), "data" (from "Big Blue Data Academy") or "neural" (from "Neural Forge")
+    are what passages talk about, and a question using them names no source."""
     naming: dict[str, set[str]] = {}
+    lower_case: set[str] = set()
+    used_by: dict[str, set[str]] = {}
     for chunk in chunks:
         naming.setdefault(chunk.doc_id, set()).update(
             content_terms(f"{chunk.title} {chunk.publisher or ''}")
         )
+        lower_case.update(stem(w) for w in _LOWER_WORD.findall(chunk.text))
+        for term in content_terms(chunk.text):
+            used_by.setdefault(term, set()).add(chunk.doc_id)
     owners: dict[str, int] = {}
     for own in naming.values():
         for word in own:
             owners[word] = owners.get(word, 0) + 1
-    return {doc: sorted(w for w in own if owners[w] == 1) for doc, own in naming.items()}
+
+    def names(word: str, doc: str) -> bool:
+        if owners[word] > 1:
+            return False
+        return word in TEXT_NOUNS or (word not in lower_case and used_by.get(word, set()) <= {doc})
+
+    return {doc: sorted(w for w in own if names(w, doc)) for doc, own in naming.items()}

@@ -18,7 +18,7 @@ from rag.evidence import ANAPHORA, headings_of, is_statement
 from rag.generation import Chunk
 from rag.retrieve import ChunkIndex, HybridRetriever
 from rag.schemas import Citation
-from rag.text import STOPWORDS, content_terms, stem, words
+from rag.text import STOPWORDS, TEXT_NOUNS, content_terms, stem, words
 
 _TOKEN = re.compile(r"[\w'’-]+(?:\.\w+)*")  # "Levels.fyi" and "fine-tuning" stay one word
 
@@ -32,11 +32,6 @@ ABOUT_A_TEXT = frozenset(
         "section chapter part structure main point discuss discussed talk mention include list "
         "available author write wrote written writer publish published publisher"
     )
-)
-# The nouns among them: with no source named, a question must name one of these to be about the
-# guides at all ("Which articles do you have?"); in the plural it asks about all of them.
-TEXT_NOUNS = frozenset(
-    content_terms("article guide post blog newsletter lesson piece source document text")
 )
 # "Which guide talks about ethics?", "In which of the articles is RAG discussed?": the question
 # asks which source holds a topic.

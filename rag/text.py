@@ -95,6 +95,14 @@ def content_terms(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
 
 
+# Nouns for a text. With no source named, a question must name one of these to be about the
+# guides at all ("Which articles do you have?"), and in the plural it asks about all of them; in
+# a source's title or publisher they name that source ("the newsletter", "the lesson").
+TEXT_NOUNS = frozenset(
+    content_terms("article guide post blog newsletter lesson piece source document text")
+)
+
+
 _ACRONYM = re.compile(r"\b([A-Z]{2,5})s?\b")
 
 

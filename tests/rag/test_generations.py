@@ -12,7 +12,7 @@ from ingest.pipeline import PUBLISHED_VERSION, ingest_corpus
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.embedding import MiniLMEmbedder
-from rag.generation import Chunk, heading_initials
+from rag.generation import Chunk, heading_initials, source_words
 from rag.manifest import current_generation, publish, read_manifest
 from rag.retrieve import CANDIDATES, HybridRetriever
 from rag.store import (
@@ -239,3 +239,29 @@ def test_a_multi_word_headings_initials_are_known_words() -> None:
         None,
     )
     assert heading_initials(chunk) == {"faq"}  # "Pay up" is one content word: no initials
+
+
+def _article(doc: str, title: str, publisher: str | None, text: str) -> Chunk:
+    return Chunk(f"{doc}-0", doc, title, None, "body", text, 0, "h", "t", publisher)
+
+
+def test_a_source_is_named_by_its_own_names_and_text_nouns_not_by_words_its_articles_use() -> None:
+    chunks = [
+        _article(
+            "news",
+            "Machine Learning vs AI Engineering: What's the Difference?",
+            "Egor Howell (newsletter)",
+            "The main difference between machine learning and AI engineering is the maths. Join "
+            "my newsletter.",
+        ),
+        _article(
+            "lesson",
+            "Choosing the Track That Fits Your Strengths",
+            "Neural Forge lesson",
+            "Both AI roles use neural networks; choosing the one that fits is the point.",
+        ),
+    ]
+    assert source_words(chunks) == {
+        "news": ["egor", "howell", "newsletter"],  # not "difference": the text uses it as a word
+        "lesson": ["forg", "lesson", "strength", "track"],  # not "neural", not "fit"
+    }

@@ -46,6 +46,10 @@ def test_a_question_about_the_guides_as_a_whole_asks_about_all(fake_index, quest
         "Who published the salary data?",
         "Is that in the newsletter?",  # "that" is the conversation's topic
         "What is the difference between an AI engineer and an ML engineer?",
+        # Words of one title that its articles use as words name no source.
+        "why the difference?",
+        "What does it take to do well with neural networks?",
+        "Which one fits me?",
     ],
 )
 def test_a_question_about_something_in_the_guides_is_not_about_them(fake_index, question):
