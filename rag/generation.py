@@ -205,8 +205,8 @@ class Vocabulary:
 
 # Terms in at least this share of chunks say what the whole corpus is about ("engineer", "role"),
 # not what one question is about.
-_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z]+")  # a word as the text writes it in lower case
 COMMON_SHARE = 0.2
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z]+")  # a word as the text writes it in lower case
 
 
 def common_terms(chunks: list[Chunk]) -> list[str]:
