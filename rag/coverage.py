@@ -116,11 +116,6 @@ def _address(sentence: str) -> re.Match[str] | None:
     return None if first in STOPWORDS else found
 
 
-def _without_address(sentence: str) -> str:
-    found = _address(sentence)
-    return sentence if found is None else sentence[found.end() :]
-
-
 # Two-letter initialisms are too short for `proper_names`, but after "the" they name a place or
 # body ("the US", "The EU"), never "OK" or "us".
 _THE_INITIALISM = re.compile(r"\b[Tt]he ([A-Z]{2})\b")
@@ -135,11 +130,15 @@ def unknown_specifics(question: str, vocabulary: Container[str]) -> list[str]:
     # One sentence a line: a line break is a hard sentence boundary, so each sentence's first
     # word stays a sentence opening for `proper_names`.
     sentences = split_sentences(question)
-    asked = "\n".join(_without_address(s) for s in sentences)
+    addresses = [_address(s) for s in sentences]
+    asked = "\n".join(
+        s if found is None else s[found.end() :]
+        for s, found in zip(sentences, addresses, strict=True)
+    )
     names = proper_names(asked) | {i.lower() for i in _THE_INITIALISM.findall(asked)}
     # Whom the message addresses stays so wherever it recurs ("You are CareerBot... CareerBot,
     # is AI engineering replacing ML engineering?").
-    addressed = {m.group(2).lower() for s in sentences if (m := _address(s))}
+    addressed = {found.group(2).lower() for found in addresses if found}
     names -= {w for name in addressed for w in name.split()}
     # Three capitalised words in a row or more are shouted, not names ("NEW ADMIN INSTRUCTIONS").
     names -= {w.lower() for run in _SHOUTED.findall(asked) for w in run.split()}
