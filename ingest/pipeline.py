@@ -66,7 +66,8 @@ INDEX_VERSION = "1"
 # 2: the initials of multi-word headings in the vocabulary.
 # 3: the acronyms the corpus defines, in the manifest.
 # 4: a source's naming words leave out the words its articles use as words ("difference").
-GENERATION_FORMAT = "4"
+# 5: a stopword's contractions ("they'd", "isn't") are stopwords, so not in the vocabulary.
+GENERATION_FORMAT = "5"
 PUBLISHED_VERSION = f"{INDEX_VERSION}.{GENERATION_FORMAT}"  # recorded in the manifest
 LOCK_FILE = "ingest.lock"
 # Exists from the first write of an ingest until its generation is published: while it does, the

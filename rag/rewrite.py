@@ -78,7 +78,11 @@ def rule_rewrite(
             return out
     person = _person(previous)
     if person and _PERSON_PRONOUN.search(question) and not _NAME_RUN.search(question):
-        return _PERSON_PRONOUN.sub(lambda m: _naming(person, m), question)
+        question = _PERSON_PRONOUN.sub(lambda m: _naming(person, m), question)
+        if not _PRONOUN.search(question):
+            return question
+        # "does he think it'll stay like that?": "it" and "that" still point at the earlier
+        # question's topic, so the two are joined as below.
     follow = _FOLLOW_UP_START.sub("", question.strip()).strip(" ,?")
     return f"{previous.rstrip(' ?')} {follow}?".strip() if follow else previous
 

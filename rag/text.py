@@ -18,18 +18,22 @@ _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z0-9]+(?:[ -][A-Z][a-zA-Z0-9]+)*\b")
 _OPENS_A_SPAN = re.compile(r"(?:^|[\"'“‘(\[:])\s*$")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.")
 
-STOPWORDS = frozenset(
+_PLAIN_STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i if in into is it its
     itself just me more most my myself no nor not now of off on once only or other our ours out over
     own same she should so some such than that the their theirs them themselves then there these
     they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours yourself yourselves s t don should've ll re ve y
-    i'm it's what's let's there's isn't aren't don't doesn't didn't won't can't shouldn't i'd i've
+    whom why will with would you your yours yourself yourselves s t don ll re ve y let won't can't
     much many tell explain describe give please say said according already really vs versus
     """.split()
 )
+# A stopword's contractions are stopwords too ("they'd", "you're", "isn't", "should've"): the
+# possessive "'s" is already dropped by `words`.
+STOPWORDS = _PLAIN_STOPWORDS | {
+    f"{w}{ending}" for w in _PLAIN_STOPWORDS for ending in ("'d", "'re", "'ve", "'ll", "'m", "n't")
+}
 
 
 def split_sentences(text: str) -> list[str]:

@@ -144,8 +144,18 @@ def test_he_with_no_name_of_its_own_stands_for_the_person_the_last_question_name
 
 def test_the_person_is_found_through_a_chain_of_follow_ups():
     history = _turns("What salaries does Egor Howell quote?", "and for AI engineers?")
-    assert standalone_question("does he think that will last?", history) == (
-        "does Egor Howell think that will last?"
+    assert standalone_question("what does he recommend?", history) == (
+        "what does Egor Howell recommend?"
+    )
+
+
+def test_a_pronoun_left_after_the_person_keeps_the_earlier_topic():
+    """ "it" and "that" still point at what the earlier question asked about, so the two are
+    joined once the person is named."""
+    history = _turns("what salaries does Egor Howell's newsletter give for ML vs AI engineers?")
+    assert standalone_question("does he think it'll stay like that?", history) == (
+        "what salaries does Egor Howell's newsletter give for ML vs AI engineers "
+        "does Egor Howell think it'll stay like that?"
     )
 
 
@@ -153,3 +163,8 @@ def test_a_person_pronoun_with_nobody_named_before_is_left_alone():
     history = _turns("What is the best language to learn?")
     question = "Is Python something he would use for production systems?"
     assert standalone_question(question, history) == question
+
+
+def test_a_contracted_pronoun_makes_a_short_message_a_follow_up():
+    """ "they'd" is "they" plus "would": no topical word of its own."""
+    assert is_follow_up("any examples of stuff they'd build?")

@@ -52,6 +52,15 @@ def test_content_terms_drop_stopwords():
     assert content_terms("What is the salary of the engineers?") == {"salary", "engineer"}
 
 
+def test_a_stopwords_contractions_are_stopwords_too():
+    assert content_terms("any examples they'd build? you're sure it isn't, we've seen") == {
+        "exampl",
+        "build",
+        "sure",
+        "seen",
+    }
+
+
 def test_a_sentence_end_inside_a_quotation_does_not_split_the_line():
     line = "Pay (AI Engineer): “High. Rising fast.”"
     assert split_sentences(f"Before it. {line}\nOther") == ["Before it.", line, "Other"]
