@@ -15,7 +15,12 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Digits with optional thousands separators or decimals: 3, 2026, 105k -> 105, 1,000, 4.5.
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 # A sentence ends at . ! or ? (possibly inside a closing quote or bracket) before whitespace.
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d\u2019')\]]))\s+(?=\S)")
+# A sentence ends at . ! ? (inside closing quotes or not), or at a citation marker that the next
+# quotation or sentence follows: a quoted list item has no full stop of its own ("… learning
+# paths” [2] “Either way…”), and each quote is checked against its own citation.
+_SENTENCE_END = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d\u2019')\]]))\s+(?=\S)|(?<=\])\s+(?=[\"\u201cA-Z])"
+)
 _LEADING_MARKERS = re.compile(r"^((?:\[\d+\]\s*)+[.!?]?)\s*(.*)$", re.S)
 
 # Function words carry no claim; leaving them out keeps "supported" about content words.

@@ -201,6 +201,19 @@ def test_aggregates_state_their_n_and_never_invent_a_value() -> None:
     assert (r["value"], r["n"]) == (0.75, 4)
 
 
+def test_a_quote_without_a_full_stop_ends_at_its_citation() -> None:
+    text = "\u201cMap your skills onto the role\u201d [1] \u201cBoth pay well.\u201d [2] "
+    text += "Pay (ML): x [3]"
+    assert sentences(text) == [
+        "\u201cMap your skills onto the role\u201d [1]",
+        "\u201cBoth pay well.\u201d [2]",
+        "Pay (ML): x [3]",
+    ]
+    assert sentences("AI engineers [1] and ML engineers [2] differ.") == [
+        "AI engineers [1] and ML engineers [2] differ."
+    ]
+
+
 def test_sentences_end_inside_closing_quotes() -> None:
     text = "\u201cFirst quoted claim.\u201d [1] \u201cSecond one.\u201d [2]"
     assert sentences(text) == ["\u201cFirst quoted claim.\u201d [1]", "\u201cSecond one.\u201d [2]"]
