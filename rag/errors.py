@@ -27,10 +27,15 @@ class InvalidQuestionError(CareerRagError):
     exit_code = 4
 
 
-class LLMUnavailableError(CareerRagError):
-    """Raised when the configured LLM cannot be loaded or its server does not answer in time."""
+class ModelUnavailableError(CareerRagError):
+    """Raised when a packaged model (an LLM or the ranking encoder) is not installed, or its
+    parts do not assemble into the pinned file."""
 
     exit_code = 5
+
+
+class LLMUnavailableError(ModelUnavailableError):
+    """Raised when the configured LLM cannot be loaded or its server does not answer in time."""
 
 
 class StoreWriteError(CareerRagError):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from rag.config import Settings
-from rag.errors import LLMUnavailableError
+from rag.errors import LLMUnavailableError, ModelUnavailableError
 from rag.llm.base import Message, yes_share
 from rag.llm.models import local_model, model_path
 
@@ -75,7 +75,11 @@ class LocalLLM:
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalLLM:
         name = settings.local_model
-        return cls(name, model_path(name, settings), settings.llm_threads)
+        try:
+            path = model_path(name, settings)
+        except ModelUnavailableError as exc:  # parts missing or corrupt: the LLM is unavailable
+            raise LLMUnavailableError(str(exc)) from exc
+        return cls(name, path, settings.llm_threads)
 
     def ready(self) -> bool:
         return True

