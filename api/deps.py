@@ -25,6 +25,7 @@ class AssistantLike(Protocol):
     """What the API needs from `rag.assistant.Assistant` (tests pass a fake with these methods)."""
 
     embedder: Any
+    ranker: Any  # the ranking encoder, or None
 
     def ask(
         self,
@@ -54,7 +55,7 @@ class AssistantLike(Protocol):
 
 
 AssistantFactory = Callable[[Settings], AssistantLike]
-# Same call shape as `ingest.pipeline.ingest_corpus(settings, embedder=...)`.
+# Same call shape as `ingest.pipeline.ingest_corpus(settings, embedder=..., ranker=...)`.
 IngestFunction = Callable[..., IngestSummary]
 
 

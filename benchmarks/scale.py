@@ -6,14 +6,16 @@ corpus in the guides' style (plain-text articles with "Section N:" headings, one
 section, about six sentences per chunk, a growing vocabulary of tool names and figures), then:
 
 - for each of `--modes` (embedded Chroma, a `chroma run` server on 127.0.0.1), ingests it
-  through the real pipeline with a fast deterministic embedder (hashed bag of words, 384
-  dimensions), times three warm re-ingests of the unchanged corpus (median), and starts a
-  fresh worker process that opens the index as the API does and answers `--queries` retrievals
-  (dense + keyword + best sentence, and the evidence lookup), reporting start-up time, RSS and
-  p50/p95 latency;
-- for sizes in `--minilm-sizes`, ingests it again with the real MiniLM model into a fresh data
-  dir and times MiniLM's raw `encode` on exactly the texts ingest embedded (chunks with their
-  title and section; sentences), so ingest throughput can be read against the model's own rate.
+  through the real pipeline with fast deterministic embedders (hashed bag of words: 384
+  dimensions for MiniLM's place, 768 for the ranking encoder's, as the default settings store
+  both), times three warm re-ingests of the unchanged corpus (median), and starts a fresh worker
+  process that opens the index as the API does and answers `--queries` retrievals (dense +
+  keyword + best sentence by both encoders, and the evidence lookup), reporting start-up time,
+  RSS and p50/p95 latency;
+- for sizes in `--minilm-sizes`, ingests it again with the real MiniLM model alone (no ranking
+  encoder) into a fresh data dir and times MiniLM's raw `encode` on exactly the texts ingest
+  embedded (chunks with their title and section; sentences), so ingest throughput can be read
+  against the model's own rate.
 One JSON line per size goes to stdout; progress goes to stderr. Figures depend on the machine
 and its load: compare them on one machine, and read docs/scale.md for the targets.
 """
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from rag.config import Settings
 
 DIM = 384
+RANKER_DIM = 768  # all-mpnet-base-v2's
 WARM_RUNS = 3  # warm re-ingests timed per size; the median is reported
 SECTIONS_PER_ARTICLE = 20
 
@@ -69,23 +72,23 @@ TEMPLATES = [
 
 
 class HashingEmbedder:
-    """Fast, deterministic stand-in for MiniLM: hashed bag of words, L2-normalised."""
+    """Fast, deterministic stand-in for an encoder: hashed bag of words, L2-normalised."""
 
-    dim = DIM
     name = "hashing"
 
-    def __init__(self) -> None:
+    def __init__(self, dim: int = DIM) -> None:
+        self.dim = dim
         self._buckets: dict[str, int] = {}
         self.calls = 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self.calls += 1
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in text.lower().split():
                 bucket = self._buckets.get(word)
                 if bucket is None:
-                    bucket = self._buckets[word] = zlib.crc32(word.encode()) % DIM
+                    bucket = self._buckets[word] = zlib.crc32(word.encode()) % self.dim
                 out[row, bucket] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         out /= np.where(norms == 0, 1.0, norms)
@@ -138,17 +141,21 @@ def _rss_mb(pid: int | str = "self") -> float:
     return 0.0
 
 
-def _settings(data: Path, corpus: Path, chroma_url: str | None = None) -> Settings:
+def _settings(
+    data: Path, corpus: Path, chroma_url: str | None = None, ranker: str = "mpnet"
+) -> Settings:
     from rag.config import Settings
 
-    return Settings(data_dir=data, corpus_dir=corpus, llm="none", chroma_url=chroma_url)
+    return Settings(
+        data_dir=data, corpus_dir=corpus, llm="none", chroma_url=chroma_url, ranker=ranker
+    )
 
 
-def _ingest(settings: object, embedder: object) -> float:
+def _ingest(settings: object, embedder: object, ranker: object = None) -> float:
     from ingest.pipeline import ingest_corpus
 
     started = time.perf_counter()
-    ingest_corpus(settings, embedder=embedder)  # type: ignore[arg-type]
+    ingest_corpus(settings, embedder=embedder, ranker=ranker)  # type: ignore[arg-type]
     return time.perf_counter() - started
 
 
@@ -176,7 +183,7 @@ def minilm_ingest(corpus: Path, work: Path) -> dict[str, float]:
     from rag.store import open_collection
 
     model = MiniLMEmbedder()
-    settings = _settings(work / "minilm-data", corpus)
+    settings = _settings(work / "minilm-data", corpus, ranker="none")
     seconds = _ingest(settings, model)
     chunks = open_collection(settings).count()
     chunk_texts, sentences = _embedded_texts(settings)
@@ -236,22 +243,24 @@ def probe(data: Path, corpus: Path, chroma_url: str | None, n_queries: int) -> d
 
     imported = time.perf_counter()
     settings = _settings(data, corpus, chroma_url)
-    embedder = HashingEmbedder()
-    retriever = HybridRetriever.for_settings(settings, open_collection(settings), embedder, ())
+    embedder, ranker = HashingEmbedder(), HashingEmbedder(RANKER_DIM)
+    retriever = HybridRetriever.for_settings(
+        settings, open_collection(settings), embedder, (), ranker
+    )
     opened = time.perf_counter()
-    assert embedder.calls == 0, "start-up must not embed"
+    assert embedder.calls == ranker.calls == 0, "start-up must not embed"
     rss_open = _rss_mb()
     asked = questions(n_queries)
     for q in asked[:10]:  # warm-up: first queries load Chroma's index segments
-        retriever.retrieve(q, 5)
+        retriever.retrieve(q, 5, ranker_vector=ranker.embed([q])[0])
     first_query = time.perf_counter() - opened
     retrieve_ms, evidence_ms = [], []
     for q in asked:
-        vector = embedder.embed([q])[0]
+        vector, ranker_vector = embedder.embed([q])[0], ranker.embed([q])[0]
         t0 = time.perf_counter()
-        hits = retriever.retrieve(q, 5, vector)
+        hits = retriever.retrieve(q, 5, vector, ranker_vector)
         t1 = time.perf_counter()
-        candidate_sentences(vector, q, hits, retriever)
+        candidate_sentences(vector, q, hits, retriever, ranker_vector)
         t2 = time.perf_counter()
         retrieve_ms.append((t1 - t0) * 1000)
         evidence_ms.append((t2 - t1) * 1000)
@@ -326,11 +335,15 @@ def _ingest_and_probe(
     settings = _settings(data, corpus, chroma_url)
     mode = "server" if chroma_url else "embedded"
     _log(f"{size}: ingesting ({mode}) with the hashing embedder")
-    row: dict[str, Any] = {"ingest_s": round(_ingest(settings, HashingEmbedder()), 1)}
+    row: dict[str, Any] = {
+        "ingest_s": round(_ingest(settings, HashingEmbedder(), HashingEmbedder(RANKER_DIM)), 1)
+    }
     row["chunks"] = open_collection(settings).count()
     row["sentences"] = open_sentences(settings).count()
     row["ingest_chunks_per_s"] = round(row["chunks"] / row["ingest_s"], 1)
-    warm = [_ingest(settings, HashingEmbedder()) for _ in range(WARM_RUNS)]
+    warm = [
+        _ingest(settings, HashingEmbedder(), HashingEmbedder(RANKER_DIM)) for _ in range(WARM_RUNS)
+    ]
     row["warm_reingest_s"] = round(statistics.median(warm), 2)
     _log(f"{size}: probing a {mode} worker")
     row.update(_run_probe(data, corpus, chroma_url, queries))

@@ -155,6 +155,7 @@ def _system_run(
     settings: Settings,
     items: list[EvalItem],
     embedder: Any,
+    ranker: Any,
     console: Console,
 ) -> tuple[SystemRun, Any]:
     """The system's answers (asked now, or read from --results) and its LLM backend."""
@@ -171,7 +172,9 @@ def _system_run(
         ), llm
     from rag.assistant import Assistant
 
-    assistant = Assistant.from_settings(settings, embedder=embedder, llm=args.llm or "default")
+    assistant = Assistant.from_settings(
+        settings, embedder=embedder, llm=args.llm or "default", ranker=ranker
+    )
     start = time.perf_counter()
     rows = run_questions(
         assistant,
@@ -244,11 +247,12 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     k = args.top_k or settings.top_k
     try:
-        from rag.embedding import MiniLMEmbedder
+        from rag.embedding import MiniLMEmbedder, load_ranker
 
         embedder = MiniLMEmbedder()
-        ensure_index(settings, embedder, console)
-        system, llm = _system_run(args, settings, items, embedder, console)
+        ranker = load_ranker(settings)
+        ensure_index(settings, embedder, console, ranker)
+        system, llm = _system_run(args, settings, items, embedder, ranker, console)
         baseline = _baseline_run(args, settings, items, embedder, llm, console)
     except DatasetError as exc:
         console.print(f"[red]error:[/] {exc}")

@@ -16,18 +16,30 @@ from rich.console import Console
 from evals.metrics import StoredChunk
 from rag.config import Settings
 from rag.embedding import Embedder
-from rag.store import DOC_ID, KIND, open_collection, read_all
+from rag.manifest import read_manifest
+from rag.store import DOC_ID, KIND, open_collection, open_manifest, read_all
 
 
-def ensure_index(settings: Settings, embedder: Embedder, console: Console | None = None) -> None:
-    """Ingest the corpus into the data dir when the collection is empty."""
-    if open_collection(settings).count():
-        return
+def ensure_index(
+    settings: Settings,
+    embedder: Embedder,
+    console: Console | None = None,
+    ranker: Embedder | None = None,
+) -> None:
+    """Ingest the corpus into the data dir when the collection is empty, or when the index lacks
+    the configured ranking encoder's vectors (then only those are added)."""
     from ingest.pipeline import ingest_corpus
+    from ingest.publish import ranker_of
 
-    if console:
+    if open_collection(settings).count():
+        manifest = read_manifest(open_manifest(settings))
+        if manifest is None or manifest.ranker == ranker_of(settings):
+            return
+        if console:
+            console.print(f"adding the {settings.ranker} ranker's vectors to the index ...")
+    elif console:
         console.print(f"index empty: ingesting {settings.corpus_dir} ...")
-    ingest_corpus(settings, embedder=embedder)
+    ingest_corpus(settings, embedder=embedder, ranker=ranker)
 
 
 def index_chunks(settings: Settings, collection: Any | None = None) -> dict[str, StoredChunk]:

@@ -135,7 +135,7 @@ def run_suite(
 ) -> tuple[int, dict[str, Any]]:
     """Run every (or each named) run of the suite; 0 when all bounds and controls hold, else 1."""
     from rag.assistant import Assistant
-    from rag.embedding import MiniLMEmbedder
+    from rag.embedding import MiniLMEmbedder, load_ranker
     from rag.store import open_collection
 
     console = console or Console(stderr=True)
@@ -144,7 +144,8 @@ def run_suite(
     if only and len(specs) != len(set(only)):
         raise ValueError(f"unknown run(s): {sorted(set(only) - {r.name for r in suite.runs})}")
     embedder = MiniLMEmbedder()
-    ensure_index(settings, embedder, console)
+    ranker = load_ranker(settings)
+    ensure_index(settings, embedder, console, ranker)
     articles = article_texts(settings)
     backends = _Backends(settings)
     problems = frozen_changes(suite)
@@ -155,7 +156,11 @@ def run_suite(
         items = load_datasets(spec.datasets)
         llm = backends.get(spec.llm)
         assistant = Assistant(
-            run_settings, embedder=embedder, llm=llm, collection=open_collection(run_settings)
+            run_settings,
+            embedder=embedder,
+            llm=llm,
+            collection=open_collection(run_settings),
+            ranker=ranker,
         )
         rows = run_questions(
             assistant, items, label=spec.name, console=console, show_progress=show_progress

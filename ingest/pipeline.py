@@ -53,7 +53,7 @@ from ingest.progress import EmbedProgress
 from ingest.publish import current_manifest, publish_generation
 from ingest.splitter import split_article
 from rag.config import Settings
-from rag.embedding import Embedder, MiniLMEmbedder
+from rag.embedding import Embedder, MiniLMEmbedder, load_ranker
 from rag.errors import StoreWriteError
 from rag.locks import exclusive
 from rag.schemas import IngestSummary
@@ -83,10 +83,13 @@ def ingest_corpus(
     settings: Settings,
     *,
     embedder: Embedder | None = None,
+    ranker: Embedder | None = None,
     corpus_dir: Path | None = None,
     progress: bool = False,
 ) -> IngestSummary:
-    """Bring the collection in line with the corpus folder; see the module docstring.
+    """Bring the collection in line with the corpus folder; see the module docstring. The
+    models are loaded only when something needs embedding, unless given (`ranker`: the
+    configured ranking encoder's, `rag.embedding.load_ranker`).
 
     Raises CorpusError when the folder is missing or no article in it can be read; nothing in
     the index changes then. Problems with single articles are listed in `errors` instead.
@@ -191,8 +194,18 @@ def ingest_corpus(
             def load_embedder() -> Embedder:
                 return embedder or MiniLMEmbedder()
 
+            def load_ranking_encoder() -> Embedder:
+                loaded = ranker or load_ranker(settings, progress=progress)
+                assert loaded is not None, "publish asks for a ranker only when one is set"
+                return loaded
+
             publish_generation(
-                settings, collection, record_hashes, PUBLISHED_VERSION, load_embedder
+                settings,
+                collection,
+                record_hashes,
+                PUBLISHED_VERSION,
+                load_embedder,
+                load_ranking_encoder,
             )
         unfinished.unlink(missing_ok=True)
     summary.seconds = round(time.perf_counter() - started, 3)

@@ -1,7 +1,8 @@
 """Publishing a new index generation after the chunk collection has been brought up to date.
 
 A generation is: the sentence vectors of every chunk text (in Chroma, shared between
-generations: a text's sentences are stored once, keyed by the text's hash), the chunk table and
+generations: a text's sentences are stored once, keyed by the text's hash; a second set from the
+ranking encoder when one is configured), the chunk table and
 keyword index (a new folder under the data dir's `generations/`), and the manifest record that
 names the folder. They are written in that order, the manifest last, so readers switch from one
 complete generation to the next. The previous generation stays intact for readers still on it;
@@ -43,6 +44,7 @@ def current_manifest(
     current = (
         manifest is not None
         and manifest.index_version == index_version
+        and manifest.ranker == ranker_of(settings)
         and (store.generations_dir(settings) / manifest.directory).is_dir()
         and {d: a.record_hash for d, a in manifest.articles.items()} == record_hashes
     )
@@ -55,11 +57,14 @@ def publish_generation(
     record_hashes: dict[str, str],
     index_version: str,
     load_embedder: Callable[[], Embedder],
+    load_ranker: Callable[[], Embedder] | None = None,
 ) -> Manifest:
-    """Write and publish a generation of everything the chunk collection holds now."""
+    """Write and publish a generation of everything the chunk collection holds now
+    (`load_ranker` gives the ranking encoder when `settings` configures one)."""
     client = store.chroma_client(settings)
     manifest_collection = store.open_manifest(settings, client)
     sentences = store.open_sentences(settings, client)
+    ranked = store.open_ranker_sentences(settings, client)
     folder = store.generations_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     current = read_manifest(manifest_collection)
@@ -70,6 +75,12 @@ def publish_generation(
 
     chunks = _stored_chunks(collection)
     chunks = _store_sentences(chunks, known, sentences, load_embedder)
+    if ranked is not None:
+        if load_ranker is None:
+            raise ValueError(f"the ranker {settings.ranker!r} is configured but none was given")
+        # What the previous generation stored is known only if it had the same ranker.
+        same = current is not None and current.ranker == settings.ranker
+        _store_sentences(chunks, known if same else {}, ranked, load_ranker)
 
     number = (current.generation if current else 0) + 1
     name = f"g{number:06d}"
@@ -87,11 +98,17 @@ def publish_generation(
         common_terms=common,
         source_words=source_words(chunks),
         acronyms=corpus_acronyms(chunks, common),
+        ranker=ranker_of(settings),
     )
     publish(manifest_collection, manifest)
     keep = {name} | ({current.directory} if current else set())
-    _remove_old_generations(folder, keep, sentences)
+    _remove_old_generations(folder, keep, [c for c in (sentences, ranked) if c is not None])
     return manifest
+
+
+def ranker_of(settings: Settings) -> str | None:
+    """The ranking encoder a generation published with `settings` stores vectors of."""
+    return None if settings.ranker == "none" else settings.ranker
 
 
 def _stored_chunks(collection: Any) -> list[Chunk]:
@@ -190,8 +207,9 @@ def _articles(chunks: list[Chunk], record_hashes: dict[str, str]) -> dict[str, A
     return articles
 
 
-def _remove_old_generations(folder: Path, keep: set[str], sentences: Any) -> None:
-    """Drop generations older than the previous one, with the sentence records only they use."""
+def _remove_old_generations(folder: Path, keep: set[str], collections: list[Any]) -> None:
+    """Drop generations older than the previous one, with the sentence records only they use
+    (from each sentence collection in `collections`)."""
     old = [p for p in folder.iterdir() if p.name not in keep and p.name.startswith(("g", ".g"))]
     if not old:
         return
@@ -205,7 +223,8 @@ def _remove_old_generations(folder: Path, keep: set[str], sentences: Any) -> Non
             for key, count in Generation(path).sentence_counts().items():
                 if key not in used:
                     unused.extend(f"{key}:{i}" for i in range(count))
-    for start in range(0, len(unused), _CHROMA_MAX_BATCH):
-        sentences.delete(ids=unused[start : start + _CHROMA_MAX_BATCH])
+    for sentences in collections:
+        for start in range(0, len(unused), _CHROMA_MAX_BATCH):
+            sentences.delete(ids=unused[start : start + _CHROMA_MAX_BATCH])
     for path in old:
         shutil.rmtree(path, ignore_errors=True)

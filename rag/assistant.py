@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from rag import coverage as coverage_check
 from rag.answer import compose
@@ -49,15 +49,19 @@ class Assistant:
         llm: LLM | None,
         collection: Any,
         coverage_model: coverage_check.CoverageModel | None = None,
+        ranker: Embedder | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.ranker = ranker  # the ranking encoder `settings.ranker` names, if any
         self.llm = llm
         self.collection = collection
         # Fitted for the packaged MiniLM's similarities; another embedder needs its own.
         self.coverage_model = coverage_model or coverage_check.load_model()
         exclude = ("faq",) if settings.exclude_faq else ()
-        self.retriever = HybridRetriever.for_settings(settings, collection, embedder, exclude)
+        self.retriever = HybridRetriever.for_settings(
+            settings, collection, embedder, exclude, ranker
+        )
 
     @classmethod
     def from_settings(
@@ -66,20 +70,30 @@ class Assistant:
         *,
         embedder: Embedder | None = None,
         llm: LLM | str | None = "default",
+        ranker: Embedder | Literal["default"] | None = "default",
     ) -> Assistant:
-        """Build the real thing: packaged MiniLM, the configured LLM backend, the configured Chroma.
+        """Build the real thing: packaged MiniLM and ranking encoder, the configured LLM backend,
+        the configured Chroma.
 
         `llm="default"` uses `settings.llm`; pass a backend name ("local", "openai", "none"), an LLM
-        object, or None for extractive answers.
+        object, or None for extractive answers. `ranker="default"` loads the encoder
+        `settings.ranker` names (none for "none"); pass an Embedder or None instead.
         """
-        settings = settings or get_settings()
-        if embedder is None:
-            from rag.embedding import MiniLMEmbedder
+        from rag.embedding import MiniLMEmbedder, load_ranker
 
-            embedder = MiniLMEmbedder()
+        settings = settings or get_settings()
+        embedder = embedder or MiniLMEmbedder()
+        if ranker == "default":
+            ranker = load_ranker(settings)
         if isinstance(llm, str):
             llm = build_llm(settings, None if llm == "default" else llm)
-        return cls(settings, embedder=embedder, llm=llm, collection=open_collection(settings))
+        return cls(
+            settings,
+            embedder=embedder,
+            llm=llm,
+            collection=open_collection(settings),
+            ranker=ranker,
+        )
 
     # -- answering ---------------------------------------------------------------------------
 
@@ -268,8 +282,12 @@ class Assistant:
     def _gather(self, query: str, top_k: int | None) -> tuple[list[Hit], list[Evidence]]:
         query = self._spelled_out(query)
         query_vector = self.embedder.embed([query])[0]
-        hits = self.retriever.retrieve(query, top_k or self.settings.top_k, query_vector)
-        return hits, candidate_sentences(query_vector, query, hits, self.retriever)
+        ranker_vector = self.retriever.ranker_vector(query)
+        hits = self.retriever.retrieve(
+            query, top_k or self.settings.top_k, query_vector, ranker_vector
+        )
+        candidates = candidate_sentences(query_vector, query, hits, self.retriever, ranker_vector)
+        return hits, candidates
 
     def _assess(self, question: str, candidates: list[Evidence]) -> coverage_check.Coverage:
         index = self.retriever.index
@@ -291,8 +309,10 @@ class Assistant:
 
     def search(self, query: str, top_k: int | None = None) -> list[Passage]:
         """Retrieval only: the fused top passages for `query`."""
-        query = self._validate(query)
-        hits = self.retriever.retrieve(self._spelled_out(query), top_k or self.settings.top_k)
+        query = self._spelled_out(self._validate(query))
+        hits = self.retriever.retrieve(
+            query, top_k or self.settings.top_k, ranker_vector=self.retriever.ranker_vector(query)
+        )
         return [h.to_passage() for h in hits]
 
     # -- index --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LLMBackendName = Literal["local", "openai", "none"]
 LocalModelName = Literal["gemma3-270m", "smollm2-135m", "qwen2.5-0.5b", "qwen2.5-1.5b"]
+RankerName = Literal["mpnet", "none"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -91,6 +92,11 @@ class Settings(BaseSettings):
 
     # Retrieval.
     top_k: int = Field(default=5, ge=1, le=20)
+    ranker: RankerName = Field(
+        default="mpnet",
+        description="A second sentence encoder that ranks sentences beside MiniLM "
+        "(all-mpnet-base-v2; docs/answering.md), or none. Changing it re-publishes the index.",
+    )
     exclude_faq: bool = Field(
         default=False, description="Leave FAQ chunks out of retrieval (eval hard mode)."
     )

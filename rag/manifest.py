@@ -42,6 +42,8 @@ class Manifest:
     common_terms: list[str] = field(default_factory=list)
     source_words: dict[str, list[str]] = field(default_factory=dict)  # doc_id -> own words
     acronyms: dict[str, str] = field(default_factory=dict)  # acronym -> long form the corpus gives
+    # The ranking encoder whose vectors of every sentence are stored (`Settings.ranker`), if any.
+    ranker: str | None = None
 
     @property
     def chunk_count(self) -> int:

@@ -1,5 +1,5 @@
-"""Hybrid retrieval: dense (Chroma), keyword (BM25) and best-sentence similarity, fused by
-reciprocal rank.
+"""Hybrid retrieval: dense (Chroma), keyword (BM25) and best-sentence similarity (by MiniLM and,
+when configured, by the ranking encoder), fused by reciprocal rank.
 
 Everything is read from what ingest stored: the manifest (`rag.manifest`) names the current
 generation, whose chunk table and memory-mapped BM25 index `rag.generation` opens; chunk and
@@ -41,6 +41,9 @@ __all__ = ["Chunk", "ChunkIndex", "Hit", "HybridRetriever", "expand_terms"]
 # chunk vectors are the weakest signal here because every chunk talks about the same two roles.
 RRF_K = 10
 FUSION_WEIGHTS = (0.5, 1.5, 1.0)  # chunk vectors (Chroma), keyword (BM25), best sentence
+# The ranking encoder's best-sentence ranking counts as much as MiniLM's (not tuned: the same
+# kind of evidence from a second model; bank dev hit@5 0.701 -> 0.753, docs/answering.md).
+RANKER_WEIGHT = 1.0
 CANDIDATES = 20  # how deep each retriever looks before fusion
 NEVER_ANSWER_FROM = ("quiz",)
 # Vector queries carry no `where` filter (a filtered query is O(N) on single-node Chroma): they
@@ -124,6 +127,7 @@ class ChunkIndex:
     titles: dict[str, str] = field(default_factory=dict)  # doc_id -> title
     # Acronym -> long form, as the corpus defines it ("RAG" -> "Retrieval-Augmented Generation").
     acronyms: dict[str, str] = field(default_factory=dict)
+    ranker: str | None = None  # the ranking encoder whose sentence vectors are stored, if any
 
     @classmethod
     def load(cls, manifest: Manifest, folder: Path) -> ChunkIndex:
@@ -136,6 +140,7 @@ class ChunkIndex:
             common_terms=frozenset(manifest.common_terms),
             titles={d: a.title for d, a in manifest.articles.items()},
             acronyms=dict(manifest.acronyms),
+            ranker=manifest.ranker,
         )
 
     @property
@@ -168,7 +173,11 @@ class ChunkIndex:
 
 
 class HybridRetriever:
-    """Dense + BM25 + best-sentence retrieval over the current generation, fused by rank."""
+    """Dense + BM25 + best-sentence retrieval over the current generation, fused by rank.
+
+    With a `ranker` (an encoder, and `ranker_sentences`, the collection of its sentence vectors
+    named `ranker_name`), a fourth ranking by its best sentence joins, for a generation that
+    stores those vectors."""
 
     def __init__(
         self,
@@ -180,9 +189,15 @@ class HybridRetriever:
         manifest: Any,
         generations_dir: Path,
         poll_seconds: float = 2.0,
+        ranker: Embedder | None = None,
+        ranker_name: str | None = None,
+        ranker_sentences: Any = None,
     ):
         self.collection = collection
         self.sentence_collection = sentences
+        self.ranker = ranker
+        self.ranker_name = ranker_name
+        self.ranker_collection = ranker_sentences
         self.manifest_collection = manifest
         self.generations_dir = generations_dir
         self.embedder = embedder
@@ -195,9 +210,15 @@ class HybridRetriever:
 
     @classmethod
     def for_settings(
-        cls, settings: Settings, collection: Any, embedder: Embedder, exclude_kinds: tuple[str, ...]
+        cls,
+        settings: Settings,
+        collection: Any,
+        embedder: Embedder,
+        exclude_kinds: tuple[str, ...],
+        ranker: Embedder | None = None,
     ) -> HybridRetriever:
-        """A retriever over `collection` and its sibling collections in the configured store."""
+        """A retriever over `collection` and its sibling collections in the configured store
+        (`ranker`: the encoder `settings.ranker` names, if any)."""
         client = store.chroma_client(settings)
         return cls(
             collection,
@@ -207,7 +228,14 @@ class HybridRetriever:
             manifest=store.open_manifest(settings, client),
             generations_dir=store.generations_dir(settings),
             poll_seconds=settings.generation_poll_s,
+            ranker=ranker,
+            ranker_name=settings.ranker if ranker is not None else None,
+            ranker_sentences=store.open_ranker_sentences(settings, client) if ranker else None,
         )
+
+    def ranks_with(self, index: ChunkIndex) -> bool:
+        """Whether the ranking encoder's vectors can be used with `index` (it stores them)."""
+        return self.ranker is not None and index.ranker == self.ranker_name
 
     @property
     def index(self) -> ChunkIndex:
@@ -243,6 +271,22 @@ class HybridRetriever:
         """The chunk's sentences and their stored vectors."""
         return self.sentences_of([chunk])[chunk.chunk_id]
 
+    def ranker_vectors_of(self, chunks: Iterable[Chunk]) -> dict[str, np.ndarray]:
+        """chunk_id -> the ranking encoder's vectors of its sentences, in sentence order, for the
+        chunks whose sentences all have one (none without a usable ranker)."""
+        chunks = list(chunks)
+        if self.ranker_collection is None or not self.ranks_with(self.index):
+            return {}
+        ids = list(dict.fromkeys(sid for c in chunks for sid in sentence_ids(c)))
+        got = self.ranker_collection.get(ids=ids, include=["embeddings"]) if ids else None
+        stored = dict(zip(got["ids"], got["embeddings"], strict=True)) if got is not None else {}
+        out: dict[str, np.ndarray] = {}
+        for chunk in chunks:
+            vectors = [stored.get(sid) for sid in sentence_ids(chunk)]
+            if vectors and all(v is not None for v in vectors):
+                out[chunk.chunk_id] = np.asarray(vectors, dtype=np.float32)
+        return out
+
     def sentences_of(self, chunks: Iterable[Chunk]) -> dict[str, tuple[list[str], np.ndarray]]:
         """chunk_id -> its sentences and their stored vectors, in one lookup."""
         chunks = list(chunks)
@@ -273,10 +317,21 @@ class HybridRetriever:
             out[chunk.chunk_id] = (texts, vectors)
         return out
 
+    def ranker_vector(self, question: str) -> np.ndarray | None:
+        """`question` embedded by the ranking encoder, when the current index can use it."""
+        if self.ranker is None or not self.ranks_with(self.index):
+            return None
+        return self.ranker.embed([question])[0]
+
     def retrieve(
-        self, question: str, top_k: int, query_vector: np.ndarray | None = None
+        self,
+        question: str,
+        top_k: int,
+        query_vector: np.ndarray | None = None,
+        ranker_vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        """The `top_k` chunks for `question`, best first."""
+        """The `top_k` chunks for `question`, best first (`ranker_vector`: the question by the
+        ranking encoder, which adds its best-sentence ranking)."""
         index = self.index
         if not index.count:
             raise IndexNotReadyError(
@@ -289,8 +344,13 @@ class HybridRetriever:
         keyword = self._keyword(question, index, found)
         sentence = self._best_sentence(index, query_vector, found)
         fused: dict[str, float] = {}
-        rankings = (list(dense), list(keyword), list(sentence))
-        for weight, ranking in zip(FUSION_WEIGHTS, rankings, strict=True):
+        rankings = [list(dense), list(keyword), list(sentence)]
+        weights = list(FUSION_WEIGHTS)
+        if ranker_vector is not None and self.ranks_with(index):
+            collection = self.ranker_collection
+            rankings.append(list(self._best_sentence(index, ranker_vector, found, collection)))
+            weights.append(RANKER_WEIGHT)
+        for weight, ranking in zip(weights, rankings, strict=True):
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
         best = sorted(fused, key=lambda cid: fused[cid], reverse=True)[:top_k]
@@ -330,15 +390,20 @@ class HybridRetriever:
             n *= 2
 
     def _best_sentence(
-        self, index: ChunkIndex, query_vector: np.ndarray, found: dict[str, Chunk]
+        self,
+        index: ChunkIndex,
+        query_vector: np.ndarray,
+        found: dict[str, Chunk],
+        collection: Any = None,
     ) -> dict[str, float]:
-        """chunk_id -> its best sentence's cosine with the question, best first.
+        """chunk_id -> its best sentence's cosine with the question, best first (in `collection`,
+        by default MiniLM's sentence vectors).
 
         A chunk vector averages a whole passage; a pinpoint question ("which cloud platform...")
         matches one sentence of it far better than the average. The nearest sentences come
         first, so the first CANDIDATES chunks met are the CANDIDATES with the best sentences.
         """
-        return self._sentence_ranking(index, query_vector, CANDIDATES, False, found)
+        return self._sentence_ranking(index, query_vector, CANDIDATES, False, found, collection)
 
     def _sentence_ranking(
         self,
@@ -347,12 +412,14 @@ class HybridRetriever:
         want: int,
         allow_excluded: bool,
         found: dict[str, Chunk] | None = None,
+        collection: Any = None,
     ) -> dict[str, float]:
         if index.generation is None:
             return {}
+        collection = collection if collection is not None else self.sentence_collection
         n = want * SENTENCES_PER_CHUNK * OVERFETCH
         while True:
-            result = self.sentence_collection.query(
+            result = collection.query(
                 query_embeddings=[query_vector.tolist()], n_results=n, include=["distances"]
             )
             ids, distances = result["ids"][0], result["distances"][0]

@@ -1,11 +1,12 @@
 """Opens the Chroma collections of the index: embedded on disk, or a Chroma server.
 
-Three collections share the configured name: the chunks (`career_guides`), their sentence vectors
+Four collections share the configured name: the chunks (`career_guides`), their sentence vectors
 (`career_guides_sentences`, one record per sentence, keyed by the chunk text's hash and the
-sentence's place in it) and the manifest (`career_guides_manifest`, one record naming the current
-generation; see `rag.manifest`). `CAREER_RAG_CHROMA_URL` switches to `HttpClient`; everything else
-is the same in both modes. Metadata keys written by ingestion and read by retrieval are named here
-once.
+sentence's place in it), the same sentences embedded by the ranking encoder when one is
+configured (`career_guides_sentences_mpnet`) and the manifest (`career_guides_manifest`, one
+record naming the current generation; see `rag.manifest`). `CAREER_RAG_CHROMA_URL` switches to
+`HttpClient`; everything else is the same in both modes. Metadata keys written by ingestion and
+read by retrieval are named here once.
 """
 
 from __future__ import annotations
@@ -90,6 +91,15 @@ def _open(client: Any, name: str) -> Any:
 def open_sentences(settings: Settings, client: Any | None = None) -> Any:
     """The sentence-vector collection (created empty if missing)."""
     return _open(client or chroma_client(settings), f"{settings.collection}_sentences")
+
+
+def open_ranker_sentences(settings: Settings, client: Any | None = None) -> Any | None:
+    """The ranking encoder's sentence-vector collection (created empty if missing): the same
+    records as `open_sentences`, embedded by `Settings.ranker`; None when that is "none"."""
+    ranker = settings.ranker
+    if ranker == "none":
+        return None
+    return _open(client or chroma_client(settings), f"{settings.collection}_sentences_{ranker}")
 
 
 def open_manifest(settings: Settings, client: Any | None = None) -> Any:

@@ -25,7 +25,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, corpus_copy: Path) -> Settings:
     """Settings pointing at a fresh data dir and the corpus copy, embedded Chroma, no LLM."""
-    return Settings(data_dir=tmp_path / "data", corpus_dir=corpus_copy, llm="none")
+    return Settings(data_dir=tmp_path / "data", corpus_dir=corpus_copy, llm="none", ranker="none")
 
 
 @pytest.fixture

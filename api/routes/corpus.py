@@ -76,6 +76,8 @@ async def ingest(
     if lock.locked():
         raise ApiError(409, "conflict", "A re-ingest is already running; wait for it to finish.")
     async with lock:
-        summary = await run_in_threadpool(ingest_fn, settings, embedder=assistant.embedder)
+        summary = await run_in_threadpool(
+            ingest_fn, settings, embedder=assistant.embedder, ranker=assistant.ranker
+        )
         await run_in_threadpool(assistant.refresh)
     return summary

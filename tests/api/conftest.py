@@ -70,6 +70,7 @@ class FakeAssistant:
 
     def __init__(self) -> None:
         self.embedder = object()
+        self.ranker = None
         self.calls: list[tuple[str, str, list[Turn], int | None]] = []
         self.refreshed = 0
         self.block: threading.Event | None = None
@@ -207,6 +208,7 @@ def api_settings(tmp_path: Any) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         llm="none",
+        ranker="none",
         admin_token=ADMIN_TOKEN,
         max_concurrent_generations=1,
         max_queued_generations=1,

@@ -338,7 +338,7 @@ def test_quotes_only_answer_never_calls_the_model(tmp_path: Path) -> None:
     from rag.store import open_collection
     from tests.fakes import FakeEmbedder, ScriptedLLM, fake_coverage_model
 
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS, llm="none")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS, llm="none", ranker="none")
     embedder = FakeEmbedder()
     ingest_corpus(settings, embedder=embedder)
     llm = ScriptedLLM("AI engineers build applications on top of foundation models.")

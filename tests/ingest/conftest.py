@@ -64,4 +64,6 @@ class RecordingEmbedder(FakeEmbedder):
 @pytest.fixture
 def clean_settings(tmp_path: Path, corpus_copy: Path) -> Settings:
     """A second, independent data dir over the same corpus copy: the reference clean run."""
-    return Settings(data_dir=tmp_path / "clean-data", corpus_dir=corpus_copy, llm="none")
+    return Settings(
+        data_dir=tmp_path / "clean-data", corpus_dir=corpus_copy, llm="none", ranker="none"
+    )

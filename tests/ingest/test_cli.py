@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import career_rag
 from ingest.cli import add_arguments, run
-from rag.config import Settings
+from rag.config import Settings, get_settings
 from tests.fakes import FakeEmbedder
 from tests.ingest.conftest import FailingEmbedder, snapshot
 
 SUMMARY_KEYS = {"added", "updated", "unchanged", "deleted", "chunks", "seconds", "errors"}
+
+
+@pytest.fixture(autouse=True)
+def _no_ranker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The CLI reads its settings from the environment; these tests are about its output, with
+    the fake embedder alone (the ranking encoder has tests of its own)."""
+    monkeypatch.setenv("CAREER_RAG_RANKER", "none")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def parse(*argv: str) -> argparse.Namespace:

@@ -19,7 +19,7 @@ from tests.fakes import FakeEmbedder, ScriptedLLM, fake_coverage_model
 @pytest.fixture(scope="session")
 def fake_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, FakeEmbedder]:
     data = tmp_path_factory.mktemp("fake-index")
-    settings = Settings(data_dir=data, corpus_dir=CORPUS, llm="none")
+    settings = Settings(data_dir=data, corpus_dir=CORPUS, llm="none", ranker="none")
     embedder = FakeEmbedder()
     ingest_corpus(settings, embedder=embedder)
     return settings, embedder

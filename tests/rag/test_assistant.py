@@ -171,7 +171,7 @@ def test_an_empty_index_says_to_ingest(tmp_path, fake_embedder):
     from rag.config import Settings
     from rag.store import open_collection
 
-    settings = Settings(data_dir=tmp_path, llm="none")
+    settings = Settings(data_dir=tmp_path, llm="none", ranker="none")
     assistant = Assistant(
         settings, embedder=fake_embedder, llm=None, collection=open_collection(settings)
     )
