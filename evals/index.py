@@ -29,11 +29,10 @@ def ensure_index(
     """Ingest the corpus into the data dir when the collection is empty, or when the index lacks
     the configured ranking encoder's vectors (then only those are added)."""
     from ingest.pipeline import ingest_corpus
-    from ingest.publish import ranker_of
 
     if open_collection(settings).count():
         manifest = read_manifest(open_manifest(settings))
-        if manifest is None or manifest.ranker == ranker_of(settings):
+        if manifest is None or manifest.ranker == settings.ranker_name:
             return
         if console:
             console.print(f"adding the {settings.ranker} ranker's vectors to the index ...")

@@ -44,7 +44,7 @@ def current_manifest(
     current = (
         manifest is not None
         and manifest.index_version == index_version
-        and manifest.ranker == ranker_of(settings)
+        and manifest.ranker == settings.ranker_name
         and (store.generations_dir(settings) / manifest.directory).is_dir()
         and {d: a.record_hash for d, a in manifest.articles.items()} == record_hashes
     )
@@ -79,7 +79,7 @@ def publish_generation(
         if load_ranker is None:
             raise ValueError(f"the ranker {settings.ranker!r} is configured but none was given")
         # What the previous generation stored is known only if it had the same ranker.
-        same = current is not None and current.ranker == settings.ranker
+        same = current is not None and current.ranker == settings.ranker_name
         _store_sentences(chunks, known if same else {}, ranked, load_ranker)
 
     number = (current.generation if current else 0) + 1
@@ -98,17 +98,12 @@ def publish_generation(
         common_terms=common,
         source_words=source_words(chunks),
         acronyms=corpus_acronyms(chunks, common),
-        ranker=ranker_of(settings),
+        ranker=settings.ranker_name,
     )
     publish(manifest_collection, manifest)
     keep = {name} | ({current.directory} if current else set())
     _remove_old_generations(folder, keep, [c for c in (sentences, ranked) if c is not None])
     return manifest
-
-
-def ranker_of(settings: Settings) -> str | None:
-    """The ranking encoder a generation published with `settings` stores vectors of."""
-    return None if settings.ranker == "none" else settings.ranker
 
 
 def _stored_chunks(collection: Any) -> list[Chunk]:

@@ -174,6 +174,11 @@ class Settings(BaseSettings):
         return self.data_dir / "docstore.json"
 
     @property
+    def ranker_name(self) -> str | None:
+        """The ranking encoder configured (`ranker`), or None for "none"."""
+        return None if self.ranker == "none" else self.ranker
+
+    @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 

@@ -121,6 +121,6 @@ class MPNetEmbedder(SentenceEncoder):
 
 def load_ranker(settings: Settings, *, progress: bool = True) -> Embedder | None:
     """The configured ranking encoder (`Settings.ranker`), or None when it is "none"."""
-    if settings.ranker == "none":
+    if settings.ranker_name is None:
         return None
     return MPNetEmbedder(settings.models_dir, progress=progress)

@@ -113,16 +113,15 @@ def candidate_sentences(
         if hit.chunk.kind == "faq":
             boost += _faq_match(sentences, vectors, question_vector)
         own = ranked.get(hit.chunk.chunk_id)
-        # The units depend on the texts alone, so both encoders' units line up one to one.
-        ranker_units = evidence_units(hit.chunk.text, sentences, own) if own is not None else None
-        for i, (sentence, vector) in enumerate(evidence_units(hit.chunk.text, sentences, vectors)):
+        for sentence, span in evidence_units(hit.chunk.text, sentences):
             if not is_statement(sentence, headings):
                 continue
             sentence = _QA_PREFIX.sub("", sentence)  # the rest is still verbatim chunk text
+            vector = unit_vector(vectors, span)
             similarity = float(vector @ question_vector)
             closeness = similarity
-            if ranker_units is not None and ranker_vector is not None:
-                closeness = float(ranker_units[i][1] @ ranker_vector)
+            if own is not None and ranker_vector is not None:
+                closeness = float(unit_vector(own, span) @ ranker_vector)
             overlap = min(1.0, len(terms & content_terms(sentence)) / n_terms) if n_terms else 0.0
             score = closeness + LEXICAL_WEIGHT * overlap - RANK_WEIGHT * rank + boost
             if sentence.rstrip()[-1:] not in ".!?":
@@ -149,17 +148,15 @@ def is_statement(sentence: str, headings: set[str]) -> bool:
     )
 
 
-def evidence_units(
-    text: str, sentences: list[str], vectors: np.ndarray
-) -> list[tuple[str, np.ndarray]]:
-    """The chunk's sentences as evidence units: a list's lead-in ("...include:") is joined with
-    its items into one unit, the verbatim slice of the chunk from the lead-in to its last item,
-    whose vector is the mean of theirs. Other sentences stand alone."""
-    units: list[tuple[str, np.ndarray]] = []
+def evidence_units(text: str, sentences: list[str]) -> list[tuple[str, slice]]:
+    """The chunk's sentences as evidence units, each with the slice of `sentences` it covers: a
+    list's lead-in ("...include:") is joined with its items into one unit, the verbatim slice of
+    the chunk from the lead-in to its last item. Other sentences stand alone."""
+    units: list[tuple[str, slice]] = []
     i = 0
     offset = 0
     while i < len(sentences):
-        sentence, vector = sentences[i], vectors[i]
+        sentence = sentences[i]
         start = text.find(sentence, offset)
         offset = start + len(sentence) if start >= 0 else offset
         j = i + 1
@@ -171,13 +168,21 @@ def evidence_units(
             for item in sentences[i + 1 : j]:
                 found = text.find(item, end)
                 end = (found + len(item)) if found >= 0 else end
-            mean = vectors[i:j].mean(axis=0)
-            units.append((text[start:end], mean / (np.linalg.norm(mean) or 1.0)))
+            units.append((text[start:end], slice(i, j)))
             offset = end
         else:
-            units.append((sentence, vector))
+            units.append((sentence, slice(i, j)))
         i = j
     return units
+
+
+def unit_vector(vectors: np.ndarray, span: slice) -> np.ndarray:
+    """A unit's vector from its sentences' (one encoder's): a sentence's own, or for a list the
+    normalised mean of its lines'."""
+    if span.stop - span.start == 1:
+        return vectors[span.start]
+    mean = vectors[span].mean(axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0)
 
 
 def _is_item(sentence: str) -> bool:

@@ -229,7 +229,7 @@ class HybridRetriever:
             generations_dir=store.generations_dir(settings),
             poll_seconds=settings.generation_poll_s,
             ranker=ranker,
-            ranker_name=settings.ranker if ranker is not None else None,
+            ranker_name=settings.ranker_name if ranker is not None else None,
             ranker_sentences=store.open_ranker_sentences(settings, client) if ranker else None,
         )
 

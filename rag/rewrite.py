@@ -76,8 +76,8 @@ def rule_rewrite(
                 plural = previous[old_start:old_end].lower().endswith("s")
                 out = out[:old_start] + _number(question[start:end], plural) + out[old_end:]
             return out
-    person = _person(previous)
-    if person and _PERSON_PRONOUN.search(question) and not _NAME_RUN.search(question):
+    person = _person_meant(question, previous)
+    if person:
         question = _PERSON_PRONOUN.sub(lambda m: _naming(person, m), question)
         if not _PRONOUN.search(question):
             return question
@@ -87,8 +87,11 @@ def rule_rewrite(
     return f"{previous.rstrip(' ?')} {follow}?".strip() if follow else previous
 
 
-def _person(previous: str) -> str | None:
-    """The one name the previous question gives, which "he" or "she" then stands for."""
+def _person_meant(question: str, previous: str) -> str | None:
+    """Whom "he" or "she" in `question` stands for: the one name the previous question gives,
+    when `question` names nobody itself."""
+    if not _PERSON_PRONOUN.search(question) or _NAME_RUN.search(question):
+        return None
     names = set(_NAME_RUN.findall(previous))
     return names.pop() if len(names) == 1 else None
 
@@ -150,12 +153,7 @@ def _standalone(
     if depth > 1:
         text = _standalone(text, history[:at], None, counterparts, depth - 1)
     # "he"/"she" with no name of its own stands for the person the previous question names.
-    leans_on_person = (
-        bool(_PERSON_PRONOUN.search(question))
-        and not _NAME_RUN.search(question)
-        and _person(text) is not None
-    )
-    if not (is_follow_up(question) or leans_on_person):
+    if not (is_follow_up(question) or _person_meant(question, text)):
         return question
     if llm is not None and not llm.name.startswith("local:"):
         rewritten = llm_rewrite(question, text, llm)

@@ -96,10 +96,10 @@ def open_sentences(settings: Settings, client: Any | None = None) -> Any:
 def open_ranker_sentences(settings: Settings, client: Any | None = None) -> Any | None:
     """The ranking encoder's sentence-vector collection (created empty if missing): the same
     records as `open_sentences`, embedded by `Settings.ranker`; None when that is "none"."""
-    ranker = settings.ranker
-    if ranker == "none":
+    if settings.ranker_name is None:
         return None
-    return _open(client or chroma_client(settings), f"{settings.collection}_sentences_{ranker}")
+    name = f"{settings.collection}_sentences_{settings.ranker_name}"
+    return _open(client or chroma_client(settings), name)
 
 
 def open_manifest(settings: Settings, client: Any | None = None) -> Any:
